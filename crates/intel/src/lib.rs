@@ -1,0 +1,268 @@
+//! Advisory intelligence: reads advisory feeds into OSV records.
+//!
+//! This version reads OSV JSON: one record per file, a directory of such files (searched
+//! recursively), or an osv.dev-style per-ecosystem `all.zip`. Archives are treated as hostile:
+//! entry count, entry size and total size are bounded, and nothing is ever extracted to disk.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use patchwarden_osv::{Advisory, peek_id};
+
+/// Most records read from one archive.
+pub const MAX_ARCHIVE_ENTRIES: usize = 1_000_000;
+/// Largest single record, uncompressed.
+pub const MAX_RECORD_BYTES: u64 = 32 * 1024 * 1024;
+/// Most bytes decompressed from one archive in total.
+pub const MAX_ARCHIVE_BYTES: u64 = 8 * 1024 * 1024 * 1024;
+
+/// A source could not be read at all (as opposed to one bad record inside it).
+#[derive(Debug, thiserror::Error)]
+pub enum IntelError {
+    /// The path could not be read.
+    #[error("{}: {source}", path.display())]
+    Io {
+        /// The path.
+        path: PathBuf,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+    /// The archive is not a readable zip, or breaks a limit.
+    #[error("{}: {message}", path.display())]
+    Archive {
+        /// The archive.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+/// A record that could not be read; the rest of the source still loads.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rejected {
+    /// Where it came from: a file path, or `archive.zip!entry.json`.
+    pub origin: String,
+    /// The record's id, when it could be read.
+    pub id: Option<String>,
+    /// What is wrong with it.
+    pub error: String,
+}
+
+impl std::fmt::Display for Rejected {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.id {
+            Some(id) => write!(f, "{} ({id}): {}", self.origin, self.error),
+            None => write!(f, "{}: {}", self.origin, self.error),
+        }
+    }
+}
+
+/// Records read from a source.
+#[derive(Debug, Default)]
+pub struct Batch {
+    /// Valid records.
+    pub advisories: Vec<Advisory>,
+    /// Records that failed, with the reason.
+    pub rejected: Vec<Rejected>,
+}
+
+impl Batch {
+    fn take(&mut self, origin: String, bytes: &[u8]) {
+        match Advisory::from_json(bytes) {
+            Ok(a) => self.advisories.push(a),
+            Err(e) => self.rejected.push(Rejected {
+                origin,
+                id: peek_id(bytes),
+                error: e.to_string(),
+            }),
+        }
+    }
+}
+
+fn io_error(path: &Path) -> impl FnOnce(std::io::Error) -> IntelError + '_ {
+    move |source| IntelError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// Reads OSV records from a `.json` file, a `.zip` archive, or a directory of `.json` files.
+pub fn read_osv(path: &Path) -> Result<Batch, IntelError> {
+    let meta = std::fs::metadata(path).map_err(io_error(path))?;
+    let mut batch = Batch::default();
+    if meta.is_dir() {
+        read_dir(path, &mut batch)?;
+    } else if has_extension(path, "zip") {
+        read_zip(path, &mut batch)?;
+    } else {
+        read_json_file(path, &mut batch)?;
+    }
+    Ok(batch)
+}
+
+fn has_extension(path: &Path, ext: &str) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case(ext))
+}
+
+fn read_json_file(path: &Path, batch: &mut Batch) -> Result<(), IntelError> {
+    let file = std::fs::File::open(path).map_err(io_error(path))?;
+    let mut bytes = Vec::new();
+    file.take(MAX_RECORD_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(io_error(path))?;
+    let origin = path.display().to_string();
+    if bytes.len() as u64 > MAX_RECORD_BYTES {
+        batch.rejected.push(Rejected {
+            origin,
+            id: None,
+            error: format!("record larger than {MAX_RECORD_BYTES} bytes"),
+        });
+    } else {
+        batch.take(origin, &bytes);
+    }
+    Ok(())
+}
+
+fn read_dir(root: &Path, batch: &mut Batch) -> Result<(), IntelError> {
+    let walker = walkdir::WalkDir::new(root)
+        .follow_links(false)
+        .sort_by_file_name();
+    for entry in walker {
+        let entry = entry.map_err(|e| IntelError::Io {
+            path: e.path().map(Path::to_path_buf).unwrap_or_else(|| root.to_path_buf()),
+            source: e
+                .into_io_error()
+                .unwrap_or_else(|| std::io::Error::other("directory walk failed")),
+        })?;
+        if entry.file_type().is_file() && has_extension(entry.path(), "json") {
+            read_json_file(entry.path(), batch)?;
+        }
+    }
+    Ok(())
+}
+
+fn read_zip(path: &Path, batch: &mut Batch) -> Result<(), IntelError> {
+    let archive_error = |message: String| IntelError::Archive {
+        path: path.to_path_buf(),
+        message,
+    };
+    let file = std::fs::File::open(path).map_err(io_error(path))?;
+    let mut zip = zip::ZipArchive::new(std::io::BufReader::new(file))
+        .map_err(|e| archive_error(format!("not a readable zip archive: {e}")))?;
+    if zip.len() > MAX_ARCHIVE_ENTRIES {
+        return Err(archive_error(format!(
+            "{} entries, more than the limit of {MAX_ARCHIVE_ENTRIES}",
+            zip.len()
+        )));
+    }
+    let mut total: u64 = 0;
+    let mut bytes = Vec::new();
+    for index in 0..zip.len() {
+        let mut entry = zip
+            .by_index(index)
+            .map_err(|e| archive_error(format!("entry {index}: {e}")))?;
+        let name = entry.name().map(|n| n.into_owned()).unwrap_or_default();
+        if entry.is_dir() || !name.to_ascii_lowercase().ends_with(".json") {
+            continue;
+        }
+        let origin = format!("{}!{name}", path.display());
+        // The declared size can lie; the read itself is bounded too.
+        bytes.clear();
+        let read = entry
+            .by_ref()
+            .take(MAX_RECORD_BYTES + 1)
+            .read_to_end(&mut bytes)
+            .map_err(|e| archive_error(format!("{name}: cannot decompress: {e}")))?;
+        total += read as u64;
+        if total > MAX_ARCHIVE_BYTES {
+            return Err(archive_error(format!(
+                "more than {MAX_ARCHIVE_BYTES} bytes uncompressed; refusing a possible zip bomb"
+            )));
+        }
+        if read as u64 > MAX_RECORD_BYTES {
+            batch.rejected.push(Rejected {
+                origin,
+                id: None,
+                error: format!("record larger than {MAX_RECORD_BYTES} bytes"),
+            });
+            continue;
+        }
+        batch.take(origin, &bytes);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    const GOOD: &str = r#"{"id":"T-1","modified":"2024-01-01T00:00:00Z"}"#;
+
+    fn write_zip(path: &Path, entries: &[(&str, &[u8])]) {
+        let file = std::fs::File::create(path).unwrap_or_else(|e| panic!("{e}"));
+        let mut zip = zip::ZipWriter::new(file);
+        for (name, data) in entries {
+            zip.start_file(*name, zip::write::SimpleFileOptions::default())
+                .unwrap_or_else(|e| panic!("{e}"));
+            zip.write_all(data).unwrap_or_else(|e| panic!("{e}"));
+        }
+        zip.finish().unwrap_or_else(|e| panic!("{e}"));
+    }
+
+    #[test]
+    fn reads_zip_and_rejects_bad_records_by_name() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let path = dir.path().join("all.zip");
+        write_zip(
+            &path,
+            &[
+                ("T-1.json", GOOD.as_bytes()),
+                ("../evil.json", br#"{"id":"T-2","modified":"2024-01-01T00:00:00Z"}"#),
+                ("broken.json", br#"{"id":"T-3"}"#),
+                ("README.txt", b"ignored"),
+            ],
+        );
+        let batch = read_osv(&path).unwrap_or_else(|e| panic!("{e}"));
+        let ids: Vec<_> = batch.advisories.iter().map(|a| a.id.as_str()).collect();
+        assert_eq!(ids, ["T-1", "T-2"]);
+        assert_eq!(batch.rejected.len(), 1);
+        assert_eq!(batch.rejected[0].id.as_deref(), Some("T-3"));
+        assert!(batch.rejected[0].origin.ends_with("all.zip!broken.json"));
+        assert!(batch.rejected[0].to_string().contains("modified"));
+    }
+
+    #[test]
+    fn corrupt_zip_is_a_source_error() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let path = dir.path().join("all.zip");
+        std::fs::write(&path, b"PK\x03\x04 this is not really a zip").unwrap_or_else(|e| panic!("{e}"));
+        let err = read_osv(&path).err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(err.contains("all.zip") && err.contains("not a readable zip"), "{err}");
+    }
+
+    #[test]
+    fn oversized_entries_are_rejected_without_reading_them_whole() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let path = dir.path().join("bomb.zip");
+        let big = vec![b' '; (MAX_RECORD_BYTES + 10) as usize];
+        write_zip(&path, &[("big.json", &big)]);
+        let batch = read_osv(&path).unwrap_or_else(|e| panic!("{e}"));
+        assert!(batch.advisories.is_empty());
+        assert!(batch.rejected[0].error.contains("larger than"));
+    }
+
+    #[test]
+    fn reads_directories_recursively() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        std::fs::create_dir(dir.path().join("sub")).unwrap_or_else(|e| panic!("{e}"));
+        std::fs::write(dir.path().join("sub/T-1.json"), GOOD).unwrap_or_else(|e| panic!("{e}"));
+        std::fs::write(dir.path().join("bad.json"), "{").unwrap_or_else(|e| panic!("{e}"));
+        let batch = read_osv(dir.path()).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(batch.advisories.len(), 1);
+        assert_eq!(batch.rejected.len(), 1);
+        assert!(read_osv(&dir.path().join("missing")).is_err());
+    }
+}
