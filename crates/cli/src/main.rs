@@ -1,1 +1,332 @@
-fn main() {}
+//! `patchwarden`: the command line. It parses flags, calls the engine, prints, and maps
+//! outcomes to exit codes (0 ok, 1 or `--exit-code N` findings when asked, 2 errors).
+
+mod demo;
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use patchwarden_engine::{ScanResult, Strictness};
+use patchwarden_store::{ScanRecord, Store};
+
+/// Exit code for input, usage and runtime errors.
+const EXIT_ERROR: u8 = 2;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "patchwarden",
+    version,
+    about = "Vulnerability patch management: know your components, match them against advisories, patch within SLA.",
+    after_help = "Examples:\n  patchwarden demo\n  patchwarden scan . --advisories osv/crates-all.zip\n  patchwarden db import osv/npm-all.zip osv/PyPI-all.zip\n  patchwarden scan . --format json --output scan.json --exit-code 1\n\nExit codes: 0 success; N (given with --exit-code N) findings were reported; 2 input, usage or runtime error."
+)]
+struct Cli {
+    #[command(flatten)]
+    global: Global,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Args, Debug)]
+struct Global {
+    /// Database: a SQLite file path, or a postgres://user@host/db URL. Default: a SQLite file
+    /// in the user's data directory (created on first use).
+    #[arg(
+        long,
+        global = true,
+        env = "PATCHWARDEN_DATABASE",
+        value_name = "PATH|URL"
+    )]
+    database: Option<String>,
+    /// More log output on stderr (-v info, -vv debug, -vvv trace).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count, conflicts_with = "quiet")]
+    verbose: u8,
+    /// Only errors on stderr: no warnings, no summary.
+    #[arg(short, long, global = true)]
+    quiet: bool,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Find lockfiles under a path, match their components against advisories, report findings.
+    #[command(
+        after_help = "Lockfiles found: Cargo.lock, package-lock.json (v1-v3), npm-shrinkwrap.json, requirements*.txt (pinned == lines). .git and node_modules are skipped; symbolic links are not followed.\n\nExamples:\n  patchwarden scan .\n  patchwarden scan services/api --advisories osv/PyPI-all.zip\n  patchwarden scan Cargo.lock --format json --output scan.json\n  patchwarden scan . --exit-code 1     # fail a CI job when anything is found\n\nExit codes: 0 success (findings or not, unless --exit-code); N from --exit-code N when findings exist; 2 input, usage or runtime error."
+    )]
+    Scan(ScanArgs),
+    /// Manage the advisory database.
+    #[command(subcommand)]
+    Db(DbCommand),
+    /// Scan the bundled demo portfolio against the bundled demo advisories, into a fresh
+    /// SQLite database, without network.
+    #[command(
+        after_help = "Examples:\n  patchwarden demo\n  patchwarden demo --format json\n  patchwarden --database demo.db demo   # keep the demo database where you choose"
+    )]
+    Demo(DemoArgs),
+}
+
+#[derive(Subcommand, Debug)]
+enum DbCommand {
+    /// Import OSV records: JSON files, directories of them, or osv.dev-style all.zip archives.
+    /// Malformed records are reported, skipped and counted; they do not stop the import.
+    #[command(
+        after_help = "Examples:\n  patchwarden db import osv/crates-all.zip\n  patchwarden db import advisories/ extra/GHSA-xxxx.json"
+    )]
+    Import {
+        /// Files, directories or .zip archives.
+        #[arg(required = true, value_name = "PATH")]
+        paths: Vec<PathBuf>,
+    },
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum Format {
+    /// A table for people.
+    Table,
+    /// The JSON document described in docs/scan-json.md.
+    Json,
+}
+
+#[derive(Args, Debug)]
+struct ScanArgs {
+    /// Directory or lockfile to scan.
+    #[arg(value_name = "PATH")]
+    path: PathBuf,
+    /// Import these OSV records (file, directory or all.zip) before scanning; a malformed
+    /// record stops the scan with exit code 2.
+    #[arg(long, value_name = "DIR|ZIP")]
+    advisories: Vec<PathBuf>,
+    #[command(flatten)]
+    output: OutputArgs,
+    /// Exit with this code when findings exist (default: exit 0 whatever is found).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u8).range(1..=255))]
+    exit_code: Option<u8>,
+}
+
+#[derive(Args, Debug)]
+struct OutputArgs {
+    /// Output format.
+    #[arg(long, short = 'f', value_enum, default_value = "table")]
+    format: Format,
+    /// Write the report to this file instead of stdout.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    output: Option<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+struct DemoArgs {
+    #[command(flatten)]
+    output: OutputArgs,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging(&cli.global);
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("patchwarden: error: cannot start the async runtime: {e}");
+            return ExitCode::from(EXIT_ERROR);
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!("patchwarden: error: {}", one_line(&format!("{e:#}")));
+            ExitCode::from(EXIT_ERROR)
+        }
+    }
+}
+
+/// Errors are one line: a multi-line cause is folded so scripts can grep it.
+fn one_line(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+fn init_logging(global: &Global) {
+    let level = if global.quiet {
+        "error"
+    } else {
+        match global.verbose {
+            0 => "warn",
+            1 => "info",
+            2 => "debug",
+            _ => "trace",
+        }
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_env("PATCHWARDEN_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .init();
+}
+
+/// The default database: `$XDG_DATA_HOME/patchwarden/patchwarden.db` on Linux, the platform's
+/// data directory elsewhere.
+fn default_database() -> Result<String> {
+    let dirs = directories::ProjectDirs::from("", "", "patchwarden")
+        .context("cannot find a home directory for the default database; pass --database")?;
+    Ok(dirs
+        .data_dir()
+        .join("patchwarden.db")
+        .to_string_lossy()
+        .into_owned())
+}
+
+async fn open_store(global: &Global) -> Result<Store> {
+    let target = match &global.database {
+        Some(d) => d.clone(),
+        None => default_database()?,
+    };
+    tracing::info!("database: {}", patchwarden_store::redact(&target));
+    Ok(Store::open(&target).await?)
+}
+
+fn now_rfc3339() -> String {
+    time::OffsetDateTime::now_utc()
+        .replace_nanosecond(0)
+        .ok()
+        .and_then(|t| {
+            t.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
+        .unwrap_or_else(|| "1970-01-01T00:00:00Z".to_string())
+}
+
+async fn run(cli: Cli) -> Result<u8> {
+    match cli.command {
+        Command::Scan(args) => scan(&cli.global, args).await,
+        Command::Db(DbCommand::Import { paths }) => db_import(&cli.global, &paths).await,
+        Command::Demo(args) => demo::run(&cli.global, args).await,
+    }
+}
+
+async fn scan(global: &Global, args: ScanArgs) -> Result<u8> {
+    // Read the path first: a typo should not create a database.
+    std::fs::metadata(&args.path).with_context(|| format!("{}", args.path.display()))?;
+    let store = open_store(global).await?;
+    let now = now_rfc3339();
+    for source in &args.advisories {
+        let report =
+            patchwarden_engine::import_advisories(&store, source, Strictness::Strict, &now).await?;
+        tracing::info!(
+            "{}: {} records, {} new, {} updated",
+            source.display(),
+            report.read,
+            report.stats.inserted,
+            report.stats.updated
+        );
+    }
+    let result = patchwarden_engine::scan(&store, &args.path, &now).await?;
+    if result.advisories_in_store == 0 && !global.quiet {
+        eprintln!(
+            "warning: the advisory database is empty: import advisories with `patchwarden db import` or pass --advisories"
+        );
+    }
+    record(&store, &result).await?;
+    emit(global, &args.output, &result)?;
+    store.close().await;
+    Ok(match args.exit_code {
+        Some(code) if !result.findings.is_empty() => code,
+        _ => 0,
+    })
+}
+
+/// Keeps the scan in the database's history.
+async fn record(store: &Store, result: &ScanResult) -> Result<()> {
+    let json = patchwarden_report::json(result).to_string();
+    store
+        .record_scan(&ScanRecord {
+            target: &result.target,
+            scanned_at: &result.scanned_at,
+            components: i64::try_from(result.components.len()).unwrap_or(i64::MAX),
+            findings: i64::try_from(result.findings.len()).unwrap_or(i64::MAX),
+            result: &json,
+        })
+        .await?;
+    Ok(())
+}
+
+/// Prints warnings to stderr and the report to stdout or `--output`.
+fn emit(global: &Global, output: &OutputArgs, result: &ScanResult) -> Result<()> {
+    if !global.quiet {
+        for w in &result.warnings {
+            match w.line {
+                Some(line) => eprintln!("warning: {}:{line}: {}", w.path, w.message),
+                None => eprintln!("warning: {}: {}", w.path, w.message),
+            }
+        }
+        for p in &result.problems {
+            eprintln!(
+                "warning: {} could not be evaluated for {} {} ({}): {}",
+                p.advisory_id,
+                p.component.name,
+                p.component.version,
+                p.component.source.path,
+                p.message
+            );
+        }
+    }
+    let text = match output.format {
+        Format::Table => {
+            let wrap = output.output.is_none() && std::io::stdout().is_terminal();
+            patchwarden_report::table(result, wrap)
+        }
+        Format::Json => {
+            let mut s = serde_json::to_string_pretty(&patchwarden_report::json(result))?;
+            s.push('\n');
+            s
+        }
+    };
+    write_output(output.output.as_deref(), &text)
+}
+
+fn write_output(path: Option<&Path>, text: &str) -> Result<()> {
+    match path {
+        Some(p) => std::fs::write(p, text).with_context(|| format!("{}", p.display())),
+        None => {
+            let mut out = std::io::stdout().lock();
+            match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
+                // A closed pipe (`| head`) is the reader's choice, not an error.
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+                other => Ok(other?),
+            }
+        }
+    }
+}
+
+async fn db_import(global: &Global, paths: &[PathBuf]) -> Result<u8> {
+    for p in paths {
+        std::fs::metadata(p).with_context(|| format!("{}", p.display()))?;
+    }
+    let store = open_store(global).await?;
+    let now = now_rfc3339();
+    for path in paths {
+        let report =
+            patchwarden_engine::import_advisories(&store, path, Strictness::Lenient, &now).await?;
+        for r in &report.rejected {
+            if !global.quiet {
+                eprintln!("warning: skipped malformed advisory {r}");
+            }
+        }
+        if !global.quiet {
+            println!(
+                "{}: {} records read, {} new, {} updated, {} unchanged, {} malformed",
+                path.display(),
+                report.read,
+                report.stats.inserted,
+                report.stats.updated,
+                report.stats.unchanged,
+                report.rejected.len()
+            );
+        }
+    }
+    store.close().await;
+    Ok(0)
+}

@@ -112,7 +112,10 @@ mod tests {
             "pkg:npm/%40babel/core@7.0.0"
         );
         assert_eq!(purl("PyPI", "Django", "3.1.3"), "pkg:pypi/django@3.1.3");
-        assert_eq!(purl("crates.io", "smallvec", "1.6.0"), "pkg:cargo/smallvec@1.6.0");
+        assert_eq!(
+            purl("crates.io", "smallvec", "1.6.0"),
+            "pkg:cargo/smallvec@1.6.0"
+        );
         assert_eq!(
             purl("Maven", "org.apache.logging.log4j:log4j-core", "2.14.1"),
             "pkg:maven/org.apache.logging.log4j/log4j-core@2.14.1"
@@ -121,6 +124,9 @@ mod tests {
             purl("Go", "github.com/gin-gonic/gin", "v1.9.0"),
             "pkg:golang/github.com/gin-gonic/gin@v1.9.0"
         );
-        assert_eq!(purl("Debian:12", "openssl", "3.0.11-1~deb12u2"), "pkg:deb/openssl@3.0.11-1~deb12u2");
+        assert_eq!(
+            purl("Debian:12", "openssl", "3.0.11-1~deb12u2"),
+            "pkg:deb/openssl@3.0.11-1~deb12u2"
+        );
     }
 }

@@ -46,7 +46,10 @@ mod tests {
     fn pypi_names_follow_pep_503() {
         let k = EcosystemKind::PyPI;
         assert_eq!(normalize_package_name(&k, "PyYAML"), "pyyaml");
-        assert_eq!(normalize_package_name(&k, "zope.interface"), "zope-interface");
+        assert_eq!(
+            normalize_package_name(&k, "zope.interface"),
+            "zope-interface"
+        );
         assert_eq!(normalize_package_name(&k, "Foo__Bar-.baz"), "foo-bar-baz");
     }
 

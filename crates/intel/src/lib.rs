@@ -131,7 +131,10 @@ fn read_dir(root: &Path, batch: &mut Batch) -> Result<(), IntelError> {
         .sort_by_file_name();
     for entry in walker {
         let entry = entry.map_err(|e| IntelError::Io {
-            path: e.path().map(Path::to_path_buf).unwrap_or_else(|| root.to_path_buf()),
+            path: e
+                .path()
+                .map(Path::to_path_buf)
+                .unwrap_or_else(|| root.to_path_buf()),
             source: e
                 .into_io_error()
                 .unwrap_or_else(|| std::io::Error::other("directory walk failed")),
@@ -220,7 +223,10 @@ mod tests {
             &path,
             &[
                 ("T-1.json", GOOD.as_bytes()),
-                ("../evil.json", br#"{"id":"T-2","modified":"2024-01-01T00:00:00Z"}"#),
+                (
+                    "../evil.json",
+                    br#"{"id":"T-2","modified":"2024-01-01T00:00:00Z"}"#,
+                ),
                 ("broken.json", br#"{"id":"T-3"}"#),
                 ("README.txt", b"ignored"),
             ],
@@ -238,9 +244,16 @@ mod tests {
     fn corrupt_zip_is_a_source_error() {
         let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
         let path = dir.path().join("all.zip");
-        std::fs::write(&path, b"PK\x03\x04 this is not really a zip").unwrap_or_else(|e| panic!("{e}"));
-        let err = read_osv(&path).err().map(|e| e.to_string()).unwrap_or_default();
-        assert!(err.contains("all.zip") && err.contains("not a readable zip"), "{err}");
+        std::fs::write(&path, b"PK\x03\x04 this is not really a zip")
+            .unwrap_or_else(|e| panic!("{e}"));
+        let err = read_osv(&path)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(
+            err.contains("all.zip") && err.contains("not a readable zip"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -52,7 +52,10 @@ pub fn parse(path: &str, text: &str) -> Result<Parsed, ParseError> {
         if !source.is_default_registry() {
             continue;
         }
-        let key = (package.name.as_str().to_string(), package.version.to_string());
+        let key = (
+            package.name.as_str().to_string(),
+            package.version.to_string(),
+        );
         if !seen.insert(key.clone()) {
             continue;
         }
@@ -109,8 +112,18 @@ source = "registry+https://github.com/rust-lang/crates.io-index"
     #[test]
     fn reads_registry_packages_with_direct_flag_and_line() {
         let p = parse("Cargo.lock", LOCK).unwrap_or_else(|e| panic!("{}", e.0));
-        let names: Vec<_> = p.components.iter().map(|c| (c.name.as_str(), c.version.as_str(), c.direct)).collect();
-        assert_eq!(names, [("smallvec", "1.6.0", Some(true)), ("serde", "1.0.100", Some(false))]);
+        let names: Vec<_> = p
+            .components
+            .iter()
+            .map(|c| (c.name.as_str(), c.version.as_str(), c.direct))
+            .collect();
+        assert_eq!(
+            names,
+            [
+                ("smallvec", "1.6.0", Some(true)),
+                ("serde", "1.0.100", Some(false))
+            ]
+        );
         assert_eq!(p.components[0].source.line, Some(16));
         assert_eq!(p.components[1].source.line, Some(25));
     }

@@ -44,6 +44,25 @@ impl LockfileKind {
             _ => None,
         }
     }
+
+    /// Recognises a file the user named explicitly, more loosely than in a directory walk:
+    /// renamed copies such as `app__Cargo.lock` or `package-lock.v3.json` are accepted.
+    pub fn detect_named(file_name: &str) -> Option<LockfileKind> {
+        LockfileKind::detect(file_name).or_else(|| {
+            let n = file_name.to_ascii_lowercase();
+            if n.ends_with("cargo.lock") || (n.contains("cargo") && n.ends_with(".lock")) {
+                Some(LockfileKind::CargoLock)
+            } else if (n.contains("package-lock") || n.contains("npm-shrinkwrap"))
+                && n.ends_with(".json")
+            {
+                Some(LockfileKind::NpmLock)
+            } else if n.contains("requirements") && n.ends_with(".txt") {
+                Some(LockfileKind::PipRequirements)
+            } else {
+                None
+            }
+        })
+    }
 }
 
 /// Something the inventory could not turn into a component, but that the user should know.
@@ -180,7 +199,7 @@ pub fn find_lockfiles(root: &Path) -> Result<Vec<(PathBuf, LockfileKind)>, Inven
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        return match LockfileKind::detect(&name) {
+        return match LockfileKind::detect_named(&name) {
             Some(kind) => Ok(vec![(root.to_path_buf(), kind)]),
             None => Err(InventoryError::Malformed {
                 path: root.to_path_buf(),
@@ -200,7 +219,10 @@ pub fn find_lockfiles(root: &Path) -> Result<Vec<(PathBuf, LockfileKind)>, Inven
         });
     for entry in walker {
         let entry = entry.map_err(|e| InventoryError::Io {
-            path: e.path().map(Path::to_path_buf).unwrap_or_else(|| root.to_path_buf()),
+            path: e
+                .path()
+                .map(Path::to_path_buf)
+                .unwrap_or_else(|| root.to_path_buf()),
             source: e
                 .into_io_error()
                 .unwrap_or_else(|| std::io::Error::other("directory walk failed")),
@@ -251,4 +273,35 @@ pub fn scan_path(root: &Path) -> Result<Inventory, InventoryError> {
         inventory.warnings.extend(parsed.warnings);
     }
     Ok(inventory)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn walk_names_are_exact_named_files_are_loose() {
+        assert_eq!(
+            LockfileKind::detect("Cargo.lock"),
+            Some(LockfileKind::CargoLock)
+        );
+        assert_eq!(
+            LockfileKind::detect("requirements-dev.txt"),
+            Some(LockfileKind::PipRequirements)
+        );
+        assert_eq!(LockfileKind::detect("nushell__Cargo.lock"), None);
+        assert_eq!(
+            LockfileKind::detect_named("nushell__2020-06__Cargo.lock"),
+            Some(LockfileKind::CargoLock)
+        );
+        assert_eq!(
+            LockfileKind::detect_named("Cargo.v1-metadata.lock"),
+            Some(LockfileKind::CargoLock)
+        );
+        assert_eq!(
+            LockfileKind::detect_named("juice-shop__package-lock.v3.json"),
+            Some(LockfileKind::NpmLock)
+        );
+        assert_eq!(LockfileKind::detect_named("package.json"), None);
+    }
 }

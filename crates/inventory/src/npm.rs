@@ -74,7 +74,14 @@ struct Sink<'a> {
 }
 
 impl Sink<'_> {
-    fn push(&mut self, name: &str, version: &str, line: Option<u32>, direct: Option<bool>, scope: Scope) {
+    fn push(
+        &mut self,
+        name: &str,
+        version: &str,
+        line: Option<u32>,
+        direct: Option<bool>,
+        scope: Scope,
+    ) {
         if !self.seen.insert((name.to_string(), version.to_string())) {
             return;
         }
@@ -106,7 +113,9 @@ pub fn parse(path: &str, text: &str, manifest: Option<&str>) -> Result<Parsed, P
     let doc: Value =
         serde_json::from_str(text).map_err(|e| ParseError(format!("not valid JSON: {e}")))?;
     let Some(root) = doc.as_object() else {
-        return Err(ParseError("not an npm lockfile: the top level is not an object".into()));
+        return Err(ParseError(
+            "not an npm lockfile: the top level is not an object".into(),
+        ));
     };
     let mut sink = Sink {
         path,
@@ -150,10 +159,16 @@ fn read_packages(packages: &Map<String, Value>, lines: &HashMap<&str, u32>, sink
             sink.warn(line, format!("{key} has no version"));
             continue;
         };
-        let name = entry.get("name").and_then(Value::as_str).unwrap_or(folder_name);
+        let name = entry
+            .get("name")
+            .and_then(Value::as_str)
+            .unwrap_or(folder_name);
         let (name, version) = unalias(version).unwrap_or((name, version));
         if !is_registry_version(version) {
-            sink.warn(line, format!("{name}@{version} is not a registry version; skipped"));
+            sink.warn(
+                line,
+                format!("{name}@{version} is not a registry version; skipped"),
+            );
             continue;
         }
         let is_top = at == 0;
@@ -176,7 +191,10 @@ fn read_v1(
                     let is_direct = direct.map(|d| top && d.contains(key.as_str()));
                     sink.push(name, version, None, is_direct, scope_of(entry));
                 } else {
-                    sink.warn(None, format!("{key}@{version} is not a registry version; skipped"));
+                    sink.warn(
+                        None,
+                        format!("{key}@{version} is not a registry version; skipped"),
+                    );
                 }
             }
             None => sink.warn(None, format!("{key} has no version")),
@@ -219,11 +237,21 @@ mod tests {
         assert_eq!(
             components(&p),
             [
-                ("lodash".into(), "4.17.15".into(), Some(true), Scope::Required),
+                (
+                    "lodash".into(),
+                    "4.17.15".into(),
+                    Some(true),
+                    Scope::Required
+                ),
                 ("@s/x".into(), "1.0.0".into(), Some(true), Scope::Optional),
                 ("jest".into(), "1.0.0".into(), Some(true), Scope::Dev),
                 ("lodash".into(), "3.10.1".into(), Some(false), Scope::Dev),
-                ("minimist".into(), "1.2.0".into(), Some(false), Scope::Required),
+                (
+                    "minimist".into(),
+                    "1.2.0".into(),
+                    Some(false),
+                    Scope::Required
+                ),
                 ("@s/y".into(), "2.0.0".into(), Some(false), Scope::Required),
             ]
         );
@@ -237,7 +265,8 @@ mod tests {
             "a": {"version": "1.0.0", "dependencies": {"b": {"version": "2.0.0", "dev": true}}},
             "c": {"version": "3.0.0"}}}"#;
         let manifest = r#"{"dependencies": {"a": "^1"}}"#;
-        let p = parse("package-lock.json", text, Some(manifest)).unwrap_or_else(|e| panic!("{}", e.0));
+        let p =
+            parse("package-lock.json", text, Some(manifest)).unwrap_or_else(|e| panic!("{}", e.0));
         assert_eq!(
             components(&p),
             [

@@ -59,15 +59,26 @@ pub fn parse(path: &str, text: &str) -> Parsed {
         }
         if line.starts_with('-') {
             let option = line.split_whitespace().next().unwrap_or(line);
-            if matches!(option, "-r" | "--requirement" | "-c" | "--constraint" | "-e" | "--editable")
-            {
-                warn(number, format!("`{line}` is not followed in this version; list those packages here to scan them"));
+            if matches!(
+                option,
+                "-r" | "--requirement" | "-c" | "--constraint" | "-e" | "--editable"
+            ) {
+                warn(
+                    number,
+                    format!(
+                        "`{line}` is not followed in this version; list those packages here to scan them"
+                    ),
+                );
             }
             continue;
         }
         // Drop the environment marker and per-requirement options such as --hash.
         let requirement = line.split(';').next().unwrap_or(line);
-        let requirement = requirement.split(" --").next().unwrap_or(requirement).trim();
+        let requirement = requirement
+            .split(" --")
+            .next()
+            .unwrap_or(requirement)
+            .trim();
         let name_end = requirement
             .find(|c: char| !is_name_char(c))
             .unwrap_or(requirement.len());
@@ -78,7 +89,10 @@ pub fn parse(path: &str, text: &str) -> Parsed {
         }
         let mut rest = requirement[name_end..].trim_start();
         if rest.starts_with('[') {
-            rest = rest.find(']').map(|i| rest[i + 1..].trim_start()).unwrap_or("");
+            rest = rest
+                .find(']')
+                .map(|i| rest[i + 1..].trim_start())
+                .unwrap_or("");
         }
         let pin = rest
             .strip_prefix("===")
@@ -98,12 +112,15 @@ pub fn parse(path: &str, text: &str) -> Parsed {
                 direct: None,
                 scope: Scope::Required,
             }),
-            None if rest.starts_with('@') => {
-                warn(number, format!("{name} is installed from a URL; its version is unknown"))
-            }
+            None if rest.starts_with('@') => warn(
+                number,
+                format!("{name} is installed from a URL; its version is unknown"),
+            ),
             None => warn(
                 number,
-                format!("{name} is not pinned to one version (`{requirement}`); pin it with == to scan it"),
+                format!(
+                    "{name} is not pinned to one version (`{requirement}`); pin it with == to scan it"
+                ),
             ),
         }
     }
@@ -135,6 +152,11 @@ mod tests {
             ]
         );
         let lines: Vec<_> = p.warnings.iter().map(|w| w.line).collect();
-        assert_eq!(lines, [Some(8), Some(9), Some(10), Some(12)], "{:?}", p.warnings);
+        assert_eq!(
+            lines,
+            [Some(8), Some(9), Some(10), Some(12)],
+            "{:?}",
+            p.warnings
+        );
     }
 }

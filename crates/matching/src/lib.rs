@@ -7,7 +7,9 @@
 
 use patchwarden_core::{Component, Ecosystem, normalize_package_name};
 use patchwarden_osv::{Advisory, Affected};
-use patchwarden_versions::{Event, Range, RangeKind, Scheme, VersionError, evaluate, fixed_versions_above};
+use patchwarden_versions::{
+    Event, Range, RangeKind, Scheme, VersionError, evaluate, fixed_versions_above,
+};
 
 /// A component found inside an advisory's affected versions.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
@@ -99,7 +101,15 @@ pub fn match_component<'a>(
             let versions: Vec<&str> = affected.versions.iter().map(String::as_str).collect();
             match evaluate(scheme, &component.version, &ranges, &versions) {
                 Ok(v) if v.affected => {
-                    let fixed = fixed_versions_above(scheme, &component.version, &ranges);
+                    // A fixed version that another interval of the entry re-affects is no
+                    // upgrade target: keep only versions this entry leaves clean.
+                    let fixed: Vec<String> =
+                        fixed_versions_above(scheme, &component.version, &ranges)
+                            .into_iter()
+                            .filter(|f| {
+                                evaluate(scheme, f, &ranges, &versions).is_ok_and(|v| !v.affected)
+                            })
+                            .collect();
                     match &mut found {
                         Some(m) => {
                             m.approximate |= v.approximate;
@@ -168,6 +178,21 @@ mod tests {
         // Same name, other ecosystem: no match.
         let m = match_component(&component(EcosystemKind::Npm, "PyYAML", "5.1.0"), [&adv]);
         assert!(m.matches.is_empty() && m.problems.is_empty());
+    }
+
+    #[test]
+    fn fixed_versions_inside_another_interval_are_not_offered() {
+        let adv = advisory(
+            r#"{"id":"T","modified":"2021-01-01T00:00:00Z","affected":[
+            {"package":{"ecosystem":"crates.io","name":"time"},
+             "ranges":[{"type":"SEMVER","events":[{"introduced":"0.0.0-0"},{"fixed":"0.2.0"},
+               {"introduced":"0.2.1-0"},{"fixed":"0.2.2"},{"introduced":"0.2.7"},{"fixed":"0.2.23"}]}]}]}"#,
+        );
+        let m = match_component(
+            &component(EcosystemKind::CratesIo, "time", "0.1.43"),
+            [&adv],
+        );
+        assert_eq!(m.matches[0].fixed, ["0.2.0", "0.2.2", "0.2.23"]);
     }
 
     #[test]

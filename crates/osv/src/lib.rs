@@ -240,7 +240,13 @@ mod tests {
         let e = Advisory::from_json(br#"{"id": "X-2"}"#);
         assert!(e.is_err());
         let e = Advisory::from_json(br#"{"id": "X-2", "modified": ""}"#);
-        assert!(matches!(e, Err(OsvError::Missing { field: "modified", .. })));
+        assert!(matches!(
+            e,
+            Err(OsvError::Missing {
+                field: "modified",
+                ..
+            })
+        ));
         assert!(Advisory::from_json(b"[1,2]").is_err());
     }
 

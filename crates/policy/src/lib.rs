@@ -124,7 +124,9 @@ mod tests {
         assert_eq!(s.cvss.as_ref().map(|c| c.version), Some("3.1"));
         assert_eq!(s.severity, Severity::Medium);
 
-        let b = adv(r#"{"id":"B","modified":"2024-01-01T00:00:00Z","database_specific":{"severity":"MODERATE"}}"#);
+        let b = adv(
+            r#"{"id":"B","modified":"2024-01-01T00:00:00Z","database_specific":{"severity":"MODERATE"}}"#,
+        );
         assert_eq!(assess(&b, 0).severity, Severity::Medium);
         let c = adv(r#"{"id":"C","modified":"2024-01-01T00:00:00Z"}"#);
         assert_eq!(assess(&c, 0).severity, Severity::Unknown);

@@ -1,1 +1,361 @@
-//! placeholder
+//! Persistence: advisories and scan records, on SQLite (default) or PostgreSQL.
+//!
+//! One [`Store`] talks to either backend through sqlx's `Any` driver with the same queries;
+//! only the migrations differ per backend (identity columns). Timestamps are RFC 3339 text.
+//! Advisories are indexed by (ecosystem, normalised package name) so that matching a
+//! component reads only the advisories that name its package.
+
+mod migrations;
+pub mod testing;
+
+use std::path::Path;
+
+use patchwarden_core::{Ecosystem, normalize_package_name};
+use patchwarden_osv::Advisory;
+use sqlx::any::{AnyPoolOptions, install_default_drivers};
+use sqlx::{AnyPool, Row};
+
+/// A storage operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The database could not be opened.
+    #[error("cannot open database {target}: {source}")]
+    Open {
+        /// Path or URL (password removed).
+        target: String,
+        /// Cause.
+        source: sqlx::Error,
+    },
+    /// Migrating the schema failed.
+    #[error("cannot migrate database {target}: {source}")]
+    Migrate {
+        /// Path or URL (password removed).
+        target: String,
+        /// Cause.
+        source: sqlx::migrate::MigrateError,
+    },
+    /// A query failed.
+    #[error("database error: {0}")]
+    Query(#[from] sqlx::Error),
+    /// A stored record could not be decoded.
+    #[error("stored advisory {id} is unreadable: {source}")]
+    Corrupt {
+        /// Advisory id.
+        id: String,
+        /// Cause.
+        source: serde_json::Error,
+    },
+    /// The database directory could not be created.
+    #[error("cannot create directory {path}: {source}")]
+    Directory {
+        /// The directory.
+        path: String,
+        /// Cause.
+        source: std::io::Error,
+    },
+}
+
+/// Which database engine a store runs on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    /// Embedded SQLite file (or memory).
+    Sqlite,
+    /// PostgreSQL server.
+    Postgres,
+}
+
+/// What an advisory import changed.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ImportStats {
+    /// New advisories.
+    pub inserted: usize,
+    /// Advisories whose `modified` changed.
+    pub updated: usize,
+    /// Advisories already stored with the same `modified`.
+    pub unchanged: usize,
+}
+
+/// A scan to record.
+#[derive(Clone, Debug)]
+pub struct ScanRecord<'a> {
+    /// What was scanned (path as given).
+    pub target: &'a str,
+    /// When, RFC 3339.
+    pub scanned_at: &'a str,
+    /// Components found.
+    pub components: i64,
+    /// Findings reported.
+    pub findings: i64,
+    /// The full scan result, JSON.
+    pub result: &'a str,
+}
+
+/// The database.
+#[derive(Clone, Debug)]
+pub struct Store {
+    pool: AnyPool,
+    backend: Backend,
+}
+
+/// Removes the password from a database URL for messages.
+pub fn redact(target: &str) -> String {
+    match (target.find("://"), target.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let userinfo = &target[scheme + 3..at];
+            match userinfo.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &target[..scheme + 3], &target[at..]),
+                None => target.to_string(),
+            }
+        }
+        _ => target.to_string(),
+    }
+}
+
+/// Percent-encodes the characters that would end or alter the path part of a SQLite URL.
+fn sqlite_url(path: &str) -> String {
+    let mut out = String::from("sqlite://");
+    for c in path.chars() {
+        match c {
+            '%' => out.push_str("%25"),
+            '?' => out.push_str("%3F"),
+            '#' => out.push_str("%23"),
+            c => out.push(c),
+        }
+    }
+    out.push_str("?mode=rwc");
+    out
+}
+
+impl Store {
+    /// Opens (creating when needed) and migrates the database at `target`: a
+    /// `postgres://`/`postgresql://` URL, `sqlite::memory:`, a `sqlite://` URL, or a file path.
+    pub async fn open(target: &str) -> Result<Store, StoreError> {
+        install_default_drivers();
+        let open_error = |source| StoreError::Open {
+            target: redact(target),
+            source,
+        };
+        let (backend, url, max) =
+            if target.starts_with("postgres://") || target.starts_with("postgresql://") {
+                (Backend::Postgres, target.to_string(), 8)
+            } else if target == "sqlite::memory:" {
+                // Each in-memory connection is its own database: keep exactly one.
+                (Backend::Sqlite, target.to_string(), 1)
+            } else if target.starts_with("sqlite:") {
+                (Backend::Sqlite, target.to_string(), 4)
+            } else {
+                if let Some(parent) = Path::new(target)
+                    .parent()
+                    .filter(|p| !p.as_os_str().is_empty())
+                {
+                    std::fs::create_dir_all(parent).map_err(|source| StoreError::Directory {
+                        path: parent.display().to_string(),
+                        source,
+                    })?;
+                }
+                (Backend::Sqlite, sqlite_url(target), 4)
+            };
+        if backend == Backend::Postgres {
+            // One direct attempt first: a wrong host or password fails now with the server's
+            // own message, instead of after the pool's retry timeout.
+            use sqlx::Connection;
+            sqlx::AnyConnection::connect(&url)
+                .await
+                .map_err(open_error)?
+                .close()
+                .await
+                .map_err(open_error)?;
+        }
+        let pool = AnyPoolOptions::new()
+            .max_connections(max)
+            .connect(&url)
+            .await
+            .map_err(open_error)?;
+        if backend == Backend::Sqlite && target != "sqlite::memory:" {
+            // WAL lets readers work while a scan or import writes; the setting is persistent.
+            sqlx::query("PRAGMA journal_mode = WAL")
+                .execute(&pool)
+                .await
+                .map_err(open_error)?;
+        }
+        migrations::run(&pool, backend)
+            .await
+            .map_err(|source| StoreError::Migrate {
+                target: redact(target),
+                source,
+            })?;
+        Ok(Store { pool, backend })
+    }
+
+    /// The backend in use.
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// The connection pool, for crates that add their own tables.
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    /// Inserts or updates advisories in one transaction. An advisory already stored with the
+    /// same `modified` is left untouched; one with another `modified` is replaced whole.
+    pub async fn upsert_advisories(
+        &self,
+        advisories: &[Advisory],
+        source: &str,
+        now: &str,
+    ) -> Result<ImportStats, StoreError> {
+        let mut stats = ImportStats::default();
+        let mut tx = self.pool.begin().await?;
+        for advisory in advisories {
+            let stored: Option<String> =
+                sqlx::query("SELECT modified FROM advisories WHERE id = $1")
+                    .bind(&advisory.id)
+                    .fetch_optional(&mut *tx)
+                    .await?
+                    .map(|row| row.try_get::<String, _>(0))
+                    .transpose()?;
+            match stored.as_deref() {
+                Some(m) if m == advisory.modified => {
+                    stats.unchanged += 1;
+                    continue;
+                }
+                Some(_) => stats.updated += 1,
+                None => stats.inserted += 1,
+            }
+            let record = serde_json::to_string(advisory).map_err(|source| StoreError::Corrupt {
+                id: advisory.id.clone(),
+                source,
+            })?;
+            sqlx::query(
+                "INSERT INTO advisories (id, modified, published, withdrawn, source, record, imported_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)
+                 ON CONFLICT (id) DO UPDATE SET modified = excluded.modified,
+                     published = excluded.published, withdrawn = excluded.withdrawn,
+                     source = excluded.source, record = excluded.record,
+                     imported_at = excluded.imported_at",
+            )
+            .bind(&advisory.id)
+            .bind(&advisory.modified)
+            .bind(advisory.published.as_deref())
+            .bind(advisory.withdrawn.as_deref())
+            .bind(source)
+            .bind(&record)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query("DELETE FROM advisory_packages WHERE advisory_id = $1")
+                .bind(&advisory.id)
+                .execute(&mut *tx)
+                .await?;
+            let mut keys: Vec<(String, String)> = advisory
+                .affected
+                .iter()
+                .filter_map(|a| a.package.as_ref())
+                .map(|p| {
+                    let eco = Ecosystem::parse(&p.ecosystem);
+                    let name = normalize_package_name(eco.kind(), &p.name);
+                    (eco.to_string(), name)
+                })
+                .collect();
+            keys.sort();
+            keys.dedup();
+            for (ecosystem, name) in keys {
+                sqlx::query(
+                    "INSERT INTO advisory_packages (ecosystem, name, advisory_id) VALUES ($1, $2, $3)",
+                )
+                .bind(&ecosystem)
+                .bind(&name)
+                .bind(&advisory.id)
+                .execute(&mut *tx)
+                .await?;
+            }
+        }
+        tx.commit().await?;
+        Ok(stats)
+    }
+
+    /// Every stored advisory (withdrawn ones included) that names `name` in `ecosystem`.
+    pub async fn advisories_for(
+        &self,
+        ecosystem: &Ecosystem,
+        name: &str,
+    ) -> Result<Vec<Advisory>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT a.id, a.record FROM advisory_packages p
+             JOIN advisories a ON a.id = p.advisory_id
+             WHERE p.ecosystem = $1 AND p.name = $2 ORDER BY a.id",
+        )
+        .bind(ecosystem.to_string())
+        .bind(normalize_package_name(ecosystem.kind(), name))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter()
+            .map(|row| {
+                let id: String = row.try_get(0)?;
+                let record: String = row.try_get(1)?;
+                serde_json::from_str(&record).map_err(|source| StoreError::Corrupt { id, source })
+            })
+            .collect()
+    }
+
+    /// How many advisories are stored.
+    pub async fn advisory_count(&self) -> Result<i64, StoreError> {
+        let row = sqlx::query("SELECT COUNT(*) FROM advisories")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(row.try_get::<i64, _>(0)?)
+    }
+
+    /// Records a scan; returns its id.
+    pub async fn record_scan(&self, scan: &ScanRecord<'_>) -> Result<i64, StoreError> {
+        let row = sqlx::query(
+            "INSERT INTO scans (target, scanned_at, components, findings, result)
+             VALUES ($1, $2, $3, $4, $5) RETURNING id",
+        )
+        .bind(scan.target)
+        .bind(scan.scanned_at)
+        .bind(scan.components)
+        .bind(scan.findings)
+        .bind(scan.result)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(row.try_get::<i64, _>(0)?)
+    }
+
+    /// How many scans are recorded.
+    pub async fn scan_count(&self) -> Result<i64, StoreError> {
+        let row = sqlx::query("SELECT COUNT(*) FROM scans")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(row.try_get::<i64, _>(0)?)
+    }
+
+    /// Closes the pool, waiting for connections to finish.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redacts_passwords_only() {
+        assert_eq!(
+            redact("postgres://u:secret@h:5/db"),
+            "postgres://u:***@h:5/db"
+        );
+        assert_eq!(redact("postgres://u@h/db"), "postgres://u@h/db");
+        assert_eq!(redact("/tmp/a@b.db"), "/tmp/a@b.db");
+    }
+
+    #[test]
+    fn sqlite_urls_escape_special_characters() {
+        assert_eq!(
+            sqlite_url("/tmp/a?b#c%d.db"),
+            "sqlite:///tmp/a%3Fb%23c%25d.db?mode=rwc"
+        );
+    }
+}

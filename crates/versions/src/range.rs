@@ -315,7 +315,8 @@ mod tests {
 
     #[test]
     fn explicit_versions_count_even_outside_ranges() {
-        let v = evaluate(Scheme::Pep440, "1.1", &[], &["1.0", "1.1"]).unwrap_or_else(|e| panic!("{e}"));
+        let v =
+            evaluate(Scheme::Pep440, "1.1", &[], &["1.0", "1.1"]).unwrap_or_else(|e| panic!("{e}"));
         assert!(v.affected && !v.approximate);
         let v = evaluate(Scheme::Pep440, "1.1.0", &[], &["1.1"]).unwrap_or_else(|e| panic!("{e}"));
         assert!(v.affected);
@@ -346,7 +347,10 @@ mod tests {
             Event::Introduced("2.0.0"),
             Event::Fixed("2.0.5"),
         ])];
-        assert_eq!(fixed_versions_above(Scheme::SemVer, "1.0.0", &r), ["1.2.3", "2.0.5"]);
+        assert_eq!(
+            fixed_versions_above(Scheme::SemVer, "1.0.0", &r),
+            ["1.2.3", "2.0.5"]
+        );
         assert_eq!(fixed_versions_above(Scheme::SemVer, "2.0.1", &r), ["2.0.5"]);
     }
 }
