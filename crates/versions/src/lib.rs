@@ -12,6 +12,14 @@ mod generic;
 mod range;
 mod scheme;
 
+pub mod apk;
+pub mod cran;
+pub mod hackage;
+pub mod maven;
+pub mod nuget;
+pub mod packagist;
+pub mod pubdev;
+
 pub use generic::GenericVersion;
 pub use range::{Event, Range, RangeKind, Verdict, evaluate, fixed_versions_above};
 pub use scheme::{Scheme, Version, VersionError};
