@@ -1,5 +1,6 @@
 //! Version schemes: which ordering an ecosystem uses, and parsed versions to compare.
 
+use std::borrow::Cow;
 use std::cmp::Ordering;
 use std::str::FromStr;
 
@@ -19,15 +20,28 @@ pub struct VersionError {
     pub reason: String,
 }
 
-/// A version ordering.
+/// A version ordering. Each ecosystem uses one; distribution ecosystems with a release
+/// suffix (`Debian:12`, `Alpine:v3.20`) use their family's.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Scheme {
-    /// Semantic Versioning 2.0.0 precedence (build metadata ignored). Used by crates.io and npm,
-    /// and by Go with the leading `v` removed.
+    /// Semantic Versioning 2.0.0 precedence, build metadata ignored, strict `major.minor.patch`
+    /// (a leading `v` or `=` is tolerated). crates.io, Go (pseudo-versions are pre-releases,
+    /// `+incompatible` is build metadata), Hex; also OSV `SEMVER` ranges.
     SemVer,
+    /// npm's SemVer (node-semver): as SemVer, with npm's parsing (`v1.2.3`, `=1.2.3`).
+    Npm,
+    /// SemVer where a missing minor or patch reads as 0 (`1`, `v4.2`): Bitnami, Julia,
+    /// SwiftURL and GitHub Actions tags.
+    SemVerPadded,
     /// PEP 440, the PyPI ordering (epochs, pre/post/dev releases, local versions).
     Pep440,
-    /// A best-effort ordering for schemes not implemented yet: dot/dash separated numeric and
+    /// RubyGems `Gem::Version`.
+    RubyGems,
+    /// dpkg: epoch, upstream version, Debian revision, `~` before anything. Debian, Ubuntu.
+    Dpkg,
+    /// rpmvercmp with epoch, `~` and `^`: Red Hat, AlmaLinux, Rocky Linux, SUSE, openSUSE…
+    Rpm,
+    /// A best-effort ordering for schemes not implemented: dot/dash separated numeric and
     /// alphabetic parts. Verdicts computed with it are approximate.
     Generic,
 }
@@ -35,9 +49,23 @@ pub enum Scheme {
 impl Scheme {
     /// The ordering an ecosystem uses.
     pub fn for_ecosystem(kind: &EcosystemKind) -> Scheme {
+        use EcosystemKind as E;
         match kind {
-            EcosystemKind::CratesIo | EcosystemKind::Npm | EcosystemKind::Go => Scheme::SemVer,
-            EcosystemKind::PyPI => Scheme::Pep440,
+            E::CratesIo | E::Go | E::Hex => Scheme::SemVer,
+            E::Npm => Scheme::Npm,
+            E::Bitnami | E::Julia | E::SwiftUrl | E::GitHubActions => Scheme::SemVerPadded,
+            E::PyPI => Scheme::Pep440,
+            E::RubyGems => Scheme::RubyGems,
+            E::Debian | E::Ubuntu => Scheme::Dpkg,
+            E::AlmaLinux
+            | E::RockyLinux
+            | E::RedHat
+            | E::Suse
+            | E::OpenSuse
+            | E::Mageia
+            | E::OpenEuler
+            | E::AzureLinux
+            | E::PhotonOs => Scheme::Rpm,
             _ => Scheme::Generic,
         }
     }
@@ -46,7 +74,12 @@ impl Scheme {
     pub fn name(self) -> &'static str {
         match self {
             Scheme::SemVer => "SemVer",
+            Scheme::Npm => "npm",
+            Scheme::SemVerPadded => "SemVer",
             Scheme::Pep440 => "PEP 440",
+            Scheme::RubyGems => "RubyGems",
+            Scheme::Dpkg => "Debian",
+            Scheme::Rpm => "RPM",
             Scheme::Generic => "generic",
         }
     }
@@ -63,21 +96,32 @@ impl Scheme {
             scheme: self.name(),
             reason,
         };
+        let trimmed = s.trim();
+        if trimmed.is_empty() {
+            return Err(err("empty version".into()));
+        }
         match self {
-            Scheme::SemVer => {
-                let t = s.trim();
-                let t = t.strip_prefix('=').unwrap_or(t).trim_start();
-                let t = t.strip_prefix('v').unwrap_or(t);
-                semver::Version::parse(t)
-                    .map(Version::SemVer)
-                    .map_err(|e| err(e.to_string()))
-            }
-            Scheme::Pep440 => pep440_rs::Version::from_str(s.trim())
+            Scheme::SemVer => parse_semver(trimmed).map(Version::SemVer).map_err(err),
+            Scheme::SemVerPadded => parse_semver(trimmed)
+                .or_else(|e| pad_semver(trimmed).ok_or(e))
+                .map(Version::SemVer)
+                .map_err(err),
+            Scheme::Npm => nodejs_semver::Version::parse(trimmed)
+                .map(Version::Npm)
+                .map_err(|e| err(e.to_string())),
+            Scheme::Pep440 => pep440_rs::Version::from_str(trimmed)
                 .map(Version::Pep440)
                 .map_err(|e| err(e.to_string())),
+            Scheme::RubyGems => gem_version::GemVersion::from_str(trimmed)
+                .map(Version::RubyGems)
+                .map_err(|e| err(e.to_string())),
+            Scheme::Dpkg => debversion::Version::from_str(trimmed)
+                .map(Version::Dpkg)
+                .map_err(|e| err(e.to_string())),
+            Scheme::Rpm => parse_rpm(trimmed).map(Version::Rpm).map_err(err),
             Scheme::Generic => GenericVersion::parse(s)
                 .map(Version::Generic)
-                .ok_or_else(|| err("empty version".to_string())),
+                .ok_or_else(|| err("no digits or letters".to_string())),
         }
     }
 
@@ -87,15 +131,64 @@ impl Scheme {
     }
 }
 
+fn parse_semver(s: &str) -> Result<semver::Version, String> {
+    let t = s.strip_prefix('=').unwrap_or(s).trim_start();
+    let t = t.strip_prefix('v').unwrap_or(t);
+    semver::Version::parse(t).map_err(|e| e.to_string())
+}
+
+/// `1` → `1.0.0`, `v4.2-rc.1` → `4.2.0-rc.1`: only the numeric core is padded.
+fn pad_semver(s: &str) -> Option<semver::Version> {
+    let t = s.strip_prefix('v').unwrap_or(s);
+    let core_end = t.find(['-', '+']).unwrap_or(t.len());
+    let (core, rest) = t.split_at(core_end);
+    let parts: Vec<&str> = core.split('.').collect();
+    if parts.is_empty() || parts.len() > 2 || parts.iter().any(|p| p.is_empty() || !p.bytes().all(|b| b.is_ascii_digit())) {
+        return None;
+    }
+    let mut padded = parts.join(".");
+    for _ in parts.len()..3 {
+        padded.push_str(".0");
+    }
+    semver::Version::parse(&format!("{padded}{rest}")).ok()
+}
+
+/// An RPM `[epoch:]version[-release]`, owned so it can live in a [`Version`].
+fn parse_rpm(s: &str) -> Result<rpm_version::Evr<'static>, String> {
+    if s.chars().any(char::is_whitespace) {
+        return Err("white space inside an RPM version".into());
+    }
+    let (epoch, version, release) = rpm_version::Evr::parse_values(s);
+    if version.is_empty() {
+        return Err("no version part".into());
+    }
+    if !epoch.is_empty() && !epoch.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(format!("epoch `{epoch}` is not a number"));
+    }
+    Ok(rpm_version::Evr::new(
+        Cow::Owned(epoch.to_string()),
+        Cow::Owned(version.to_string()),
+        Cow::Owned(release.to_string()),
+    ))
+}
+
 /// A parsed version. Versions are only compared with versions of the same scheme; comparing
 /// across schemes orders by scheme first (a total order, but meaningless: callers never do it).
 #[derive(Clone, Debug)]
 pub enum Version {
-    /// A SemVer 2.0 version.
+    /// SemVer 2.0 (also the padded form).
     SemVer(semver::Version),
-    /// A PEP 440 version.
+    /// node-semver.
+    Npm(nodejs_semver::Version),
+    /// PEP 440.
     Pep440(pep440_rs::Version),
-    /// A version in the generic fallback ordering.
+    /// RubyGems.
+    RubyGems(gem_version::GemVersion),
+    /// dpkg.
+    Dpkg(debversion::Version),
+    /// RPM epoch:version-release.
+    Rpm(rpm_version::Evr<'static>),
+    /// The generic fallback ordering.
     Generic(GenericVersion),
 }
 
@@ -103,8 +196,12 @@ impl Version {
     fn rank(&self) -> u8 {
         match self {
             Version::SemVer(_) => 0,
-            Version::Pep440(_) => 1,
-            Version::Generic(_) => 2,
+            Version::Npm(_) => 1,
+            Version::Pep440(_) => 2,
+            Version::RubyGems(_) => 3,
+            Version::Dpkg(_) => 4,
+            Version::Rpm(_) => 5,
+            Version::Generic(_) => 6,
         }
     }
 }
@@ -113,7 +210,11 @@ impl Ord for Version {
     fn cmp(&self, other: &Self) -> Ordering {
         match (self, other) {
             (Version::SemVer(a), Version::SemVer(b)) => a.cmp_precedence(b),
+            (Version::Npm(a), Version::Npm(b)) => a.cmp(b),
             (Version::Pep440(a), Version::Pep440(b)) => a.cmp(b),
+            (Version::RubyGems(a), Version::RubyGems(b)) => a.cmp(b),
+            (Version::Dpkg(a), Version::Dpkg(b)) => a.cmp(b),
+            (Version::Rpm(a), Version::Rpm(b)) => a.cmp(b),
             (Version::Generic(a), Version::Generic(b)) => a.cmp(b),
             _ => self.rank().cmp(&other.rank()),
         }
@@ -170,9 +271,27 @@ mod tests {
     }
 
     #[test]
+    fn dpkg_rpm_rubygems_and_padded_semver() {
+        assert_eq!(cmp(Scheme::Dpkg, "1.0~rc1-1", "1.0-1"), Less);
+        assert_eq!(cmp(Scheme::Dpkg, "1:0.9", "2.0"), Greater);
+        assert_eq!(cmp(Scheme::Dpkg, "3.0.11-1~deb12u2", "3.0.11-1"), Less);
+        assert_eq!(cmp(Scheme::Rpm, "1:1.0-1.el9", "2.0-1.el9"), Greater);
+        assert_eq!(cmp(Scheme::Rpm, "1.0~rc1-1", "1.0-1"), Less);
+        assert_eq!(cmp(Scheme::Rpm, "1.0^git1-1", "1.0-1"), Greater);
+        assert_eq!(cmp(Scheme::RubyGems, "1.0.0.pre", "1.0.0"), Less);
+        assert_eq!(cmp(Scheme::RubyGems, "1.10", "1.9.9"), Greater);
+        assert_eq!(cmp(Scheme::SemVerPadded, "v4", "4.0.0"), Equal);
+        assert_eq!(cmp(Scheme::SemVerPadded, "1.2-rc.1", "1.2.0"), Less);
+        assert!(Scheme::SemVer.parse("4").is_err());
+        assert!(Scheme::Rpm.parse("x:1.0").is_err());
+    }
+
+    #[test]
     fn ecosystems_pick_their_scheme() {
         assert_eq!(Scheme::for_ecosystem(&EcosystemKind::PyPI), Scheme::Pep440);
-        assert_eq!(Scheme::for_ecosystem(&EcosystemKind::Npm), Scheme::SemVer);
+        assert_eq!(Scheme::for_ecosystem(&EcosystemKind::Npm), Scheme::Npm);
+        assert_eq!(Scheme::for_ecosystem(&EcosystemKind::Ubuntu), Scheme::Dpkg);
+        assert_eq!(Scheme::for_ecosystem(&EcosystemKind::AlmaLinux), Scheme::Rpm);
         assert!(!Scheme::for_ecosystem(&EcosystemKind::Other("x".into())).is_exact());
     }
 }
