@@ -2,6 +2,7 @@
 //! outcomes to exit codes (0 ok, 1 or `--exit-code N` findings when asked, 2 errors).
 
 mod demo;
+mod version_cmd;
 
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -64,6 +65,42 @@ enum Command {
         after_help = "Examples:\n  patchwarden demo\n  patchwarden demo --format json\n  patchwarden --database demo.db demo   # keep the demo database where you choose"
     )]
     Demo(DemoArgs),
+    /// Inspect the version engine: compare versions, evaluate an advisory's ranges.
+    #[command(subcommand)]
+    Version(VersionCommand),
+}
+
+#[derive(Subcommand, Debug)]
+enum VersionCommand {
+    /// Read `A<TAB>B` lines on stdin; write `<`, `=`, `>` or `error: <reason>` per line.
+    /// Exits 0 even when some lines fail.
+    #[command(
+        after_help = "Ecosystems use their own ordering: npm, PyPI, crates.io, Go, Maven, NuGet, RubyGems, Packagist, Pub, Hex, Debian, Ubuntu, AlmaLinux, Rocky Linux, Red Hat, SUSE, openSUSE, Alpine, Wolfi, Chainguard, Bitnami, CRAN, Hackage, Julia, SwiftURL, GitHub Actions (release suffixes like Debian:12 allowed). Any other name uses a generic ordering, flagged as approximate on stderr.\n\nExamples:\n  printf '1.0rc1\\t1.0\\n' | patchwarden version compare --ecosystem PyPI\n  paste old.txt new.txt | patchwarden version compare --ecosystem Debian:12"
+    )]
+    Compare {
+        /// OSV ecosystem name (`npm`, `PyPI`, `Debian:12`, ...).
+        #[arg(long, short = 'e')]
+        ecosystem: String,
+    },
+    /// Print `VERSION<TAB>affected|not-affected|error: ...` for each VERSION against the
+    /// affected ranges an OSV advisory gives for the ecosystem.
+    #[command(
+        after_help = "Examples:\n  patchwarden version affected --ecosystem crates.io --advisory RUSTSEC-2021-0003.json 1.4.0 1.6.1\n  patchwarden version affected -e PyPI --advisory PYSEC-2021-142.json --package pyyaml 5.3 5.4"
+    )]
+    Affected {
+        /// OSV ecosystem name.
+        #[arg(long, short = 'e')]
+        ecosystem: String,
+        /// The OSV advisory (one JSON record).
+        #[arg(long, value_name = "FILE.json")]
+        advisory: PathBuf,
+        /// Only the affected entries of this package (default: every package of the ecosystem).
+        #[arg(long)]
+        package: Option<String>,
+        /// Versions to evaluate.
+        #[arg(required = true, value_name = "VERSION")]
+        versions: Vec<String>,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -204,6 +241,31 @@ async fn run(cli: Cli) -> Result<u8> {
         Command::Scan(args) => scan(&cli.global, args).await,
         Command::Db(DbCommand::Import { paths }) => db_import(&cli.global, &paths).await,
         Command::Demo(args) => demo::run(&cli.global, args).await,
+        Command::Version(VersionCommand::Compare { ecosystem }) => {
+            version_cmd::compare(
+                &ecosystem,
+                cli.global.quiet,
+                std::io::stdin().lock(),
+                std::io::stdout().lock(),
+            )?;
+            Ok(0)
+        }
+        Command::Version(VersionCommand::Affected {
+            ecosystem,
+            advisory,
+            package,
+            versions,
+        }) => {
+            version_cmd::affected(
+                &ecosystem,
+                &advisory,
+                package.as_deref(),
+                &versions,
+                cli.global.quiet,
+                std::io::stdout().lock(),
+            )?;
+            Ok(0)
+        }
     }
 }
 

@@ -480,3 +480,57 @@ fn postgres_backend_gives_the_same_demo_results() {
     assert_eq!(keys(&pg), keys(&lite));
     assert_eq!(keys(&pg).len(), 24);
 }
+
+#[test]
+fn version_compare_reads_tab_separated_pairs() {
+    let out = Command::cargo_bin("patchwarden")
+        .unwrap_or_else(|e| panic!("{e}"))
+        .args(["version", "compare", "--ecosystem", "PyPI"])
+        .write_stdin("1.0rc1\t1.0\n1!1.0\t2.0\n2.0\t2.0.0\nnot valid\t1.0\n")
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&out.stdout);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(&lines[..3], ["<", ">", "="]);
+    assert!(
+        lines[3].starts_with("error: `not valid` is not a valid PEP 440 version"),
+        "{text}"
+    );
+
+    // An unknown ecosystem still answers, and says the answers are approximate.
+    Command::cargo_bin("patchwarden")
+        .unwrap_or_else(|e| panic!("{e}"))
+        .args(["version", "compare", "--ecosystem", "Nowhere"])
+        .write_stdin("1.2\t1.10\n")
+        .assert()
+        .success()
+        .stdout("<\n")
+        .stderr(predicates::str::contains("approximate"));
+}
+
+#[test]
+fn version_affected_evaluates_an_advisory() {
+    let advisory = repo_root().join("examples/advisories/RUSTSEC-2020-0071.json");
+    Command::cargo_bin("patchwarden")
+        .unwrap_or_else(|e| panic!("{e}"))
+        .args(["version", "affected", "--ecosystem", "crates.io", "--advisory"])
+        .arg(&advisory)
+        .args(["0.1.43", "0.2.0", "0.2.1-alpha.1", "0.2.1", "0.2.22", "0.2.23", "x.y"])
+        .assert()
+        .success()
+        .stdout(
+            "0.1.43\taffected\n0.2.0\tnot-affected\n0.2.1-alpha.1\taffected\n0.2.1\tnot-affected\n\
+             0.2.22\taffected\n0.2.23\tnot-affected\nx.y\terror: `x.y` is not a valid SemVer version: unexpected character 'x' while parsing major version number\n",
+        );
+    // An advisory without a package of the ecosystem is a usage error.
+    let out = Command::cargo_bin("patchwarden")
+        .unwrap_or_else(|e| panic!("{e}"))
+        .args(["version", "affected", "--ecosystem", "npm", "--advisory"])
+        .arg(&advisory)
+        .arg("1.0.0")
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("names no npm package"));
+}

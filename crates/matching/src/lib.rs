@@ -8,7 +8,7 @@
 use patchwarden_core::{Component, Ecosystem, normalize_package_name};
 use patchwarden_osv::{Advisory, Affected};
 use patchwarden_versions::{
-    Event, Range, RangeKind, Scheme, VersionError, evaluate, fixed_versions_above,
+    Event, Range, RangeKind, Scheme, VersionError, evaluate, upgrade_targets,
 };
 
 /// A component found inside an advisory's affected versions.
@@ -101,15 +101,7 @@ pub fn match_component<'a>(
             let versions: Vec<&str> = affected.versions.iter().map(String::as_str).collect();
             match evaluate(scheme, &component.version, &ranges, &versions) {
                 Ok(v) if v.affected => {
-                    // A fixed version that another interval of the entry re-affects is no
-                    // upgrade target: keep only versions this entry leaves clean.
-                    let fixed: Vec<String> =
-                        fixed_versions_above(scheme, &component.version, &ranges)
-                            .into_iter()
-                            .filter(|f| {
-                                evaluate(scheme, f, &ranges, &versions).is_ok_and(|v| !v.affected)
-                            })
-                            .collect();
+                    let fixed = upgrade_targets(scheme, &component.version, &ranges, &versions);
                     match &mut found {
                         Some(m) => {
                             m.approximate |= v.approximate;

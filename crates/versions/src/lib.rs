@@ -21,5 +21,7 @@ pub mod packagist;
 pub mod pubdev;
 
 pub use generic::GenericVersion;
-pub use range::{Event, Range, RangeKind, Verdict, evaluate, fixed_versions_above};
-pub use scheme::{Scheme, Version, VersionError};
+pub use range::{
+    Event, Range, RangeKind, Verdict, evaluate, fixed_versions_above, upgrade_targets,
+};
+pub use scheme::{Scheme, Version, VersionError, symbol};

@@ -231,6 +231,22 @@ pub fn fixed_versions_above(scheme: Scheme, version: &str, ranges: &[Range<'_>])
     out.into_iter().map(|(_, s)| s).collect()
 }
 
+/// The releases an upgrade can move to: the `fixed` versions above `version` that the entry
+/// itself leaves unaffected (a fix of one interval can fall inside another), lowest first.
+/// The first is the smallest version above `version` outside every affected range, among the
+/// versions the advisory names; an empty list means no fix is known.
+pub fn upgrade_targets(
+    scheme: Scheme,
+    version: &str,
+    ranges: &[Range<'_>],
+    versions: &[&str],
+) -> Vec<String> {
+    fixed_versions_above(scheme, version, ranges)
+        .into_iter()
+        .filter(|f| evaluate(scheme, f, ranges, versions).is_ok_and(|v| !v.affected))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -337,6 +353,33 @@ mod tests {
         let r = [eco(vec![Event::Introduced("0"), Event::Fixed("1.2-3")])];
         let v = evaluate(Scheme::Generic, "1.2-2", &r, &[]).unwrap_or_else(|e| panic!("{e}"));
         assert!(v.affected && v.approximate);
+    }
+
+    #[test]
+    fn upgrade_targets_skip_fixes_inside_other_intervals() {
+        // RUSTSEC-2020-0071's shape: 0.2.1 to 0.2.6 were affected only as pre-releases.
+        let r = [Range {
+            kind: RangeKind::SemVer,
+            events: vec![
+                Event::Introduced("0.0.0-0"),
+                Event::Fixed("0.2.0"),
+                Event::Introduced("0.2.1-0"),
+                Event::Fixed("0.2.1"),
+                Event::Introduced("0.2.7-0"),
+                Event::Fixed("0.2.23"),
+            ],
+        }];
+        assert_eq!(
+            upgrade_targets(Scheme::SemVer, "0.1.43", &r, &[]),
+            ["0.2.0", "0.2.1", "0.2.23"]
+        );
+        assert_eq!(
+            upgrade_targets(Scheme::SemVer, "0.2.10", &r, &[]),
+            ["0.2.23"]
+        );
+        // A fix that a listed version re-affects is no target.
+        let r = [eco(vec![Event::Introduced("0"), Event::Fixed("1.0.0")])];
+        assert!(upgrade_targets(Scheme::SemVer, "0.5.0", &r, &["1.0.0"]).is_empty());
     }
 
     #[test]

@@ -131,6 +131,15 @@ impl Scheme {
     }
 }
 
+/// The `<`, `=`, `>` sign of an ordering, as `version compare` prints it.
+pub fn symbol(o: Ordering) -> &'static str {
+    match o {
+        Ordering::Less => "<",
+        Ordering::Equal => "=",
+        Ordering::Greater => ">",
+    }
+}
+
 fn parse_semver(s: &str) -> Result<semver::Version, String> {
     let t = s.strip_prefix('=').unwrap_or(s).trim_start();
     let t = t.strip_prefix('v').unwrap_or(t);
@@ -143,7 +152,12 @@ fn pad_semver(s: &str) -> Option<semver::Version> {
     let core_end = t.find(['-', '+']).unwrap_or(t.len());
     let (core, rest) = t.split_at(core_end);
     let parts: Vec<&str> = core.split('.').collect();
-    if parts.is_empty() || parts.len() > 2 || parts.iter().any(|p| p.is_empty() || !p.bytes().all(|b| b.is_ascii_digit())) {
+    if parts.is_empty()
+        || parts.len() > 2
+        || parts
+            .iter()
+            .any(|p| p.is_empty() || !p.bytes().all(|b| b.is_ascii_digit()))
+    {
         return None;
     }
     let mut padded = parts.join(".");
@@ -291,7 +305,10 @@ mod tests {
         assert_eq!(Scheme::for_ecosystem(&EcosystemKind::PyPI), Scheme::Pep440);
         assert_eq!(Scheme::for_ecosystem(&EcosystemKind::Npm), Scheme::Npm);
         assert_eq!(Scheme::for_ecosystem(&EcosystemKind::Ubuntu), Scheme::Dpkg);
-        assert_eq!(Scheme::for_ecosystem(&EcosystemKind::AlmaLinux), Scheme::Rpm);
+        assert_eq!(
+            Scheme::for_ecosystem(&EcosystemKind::AlmaLinux),
+            Scheme::Rpm
+        );
         assert!(!Scheme::for_ecosystem(&EcosystemKind::Other("x".into())).is_exact());
     }
 }

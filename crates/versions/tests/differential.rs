@@ -19,7 +19,13 @@ struct Outcome {
 
 fn compare_with_oracle(scheme: Scheme, pairs: &[(String, String)], oracle_output: &str) -> Outcome {
     let answers: Vec<&str> = oracle_output.lines().collect();
-    assert_eq!(answers.len(), pairs.len(), "oracle answered {} of {} pairs", answers.len(), pairs.len());
+    assert_eq!(
+        answers.len(),
+        pairs.len(),
+        "oracle answered {} of {} pairs",
+        answers.len(),
+        pairs.len()
+    );
     let mut disagreements = Vec::new();
     for ((a, b), expected) in pairs.iter().zip(answers) {
         let ours = match scheme.compare(a, b) {
@@ -30,22 +36,37 @@ fn compare_with_oracle(scheme: Scheme, pairs: &[(String, String)], oracle_output
             disagreements.push(format!("{a} vs {b}: ours {ours}, oracle {expected}"));
         }
     }
-    Outcome { checked: pairs.len(), disagreements }
+    Outcome {
+        checked: pairs.len(),
+        disagreements,
+    }
 }
 
 fn report(name: &str, outcome: &Outcome) {
-    eprintln!("{name}: {} pairs checked, {} disagreements", outcome.checked, outcome.disagreements.len());
+    eprintln!(
+        "{name}: {} pairs checked, {} disagreements",
+        outcome.checked,
+        outcome.disagreements.len()
+    );
     for d in outcome.disagreements.iter().take(20) {
         eprintln!("  {d}");
     }
 }
 
 fn oracle(file: &str) -> String {
-    repo_root().join("crates/versions/tests/oracles").join(file).to_string_lossy().into_owned()
+    repo_root()
+        .join("crates/versions/tests/oracles")
+        .join(file)
+        .to_string_lossy()
+        .into_owned()
 }
 
 /// Version strings of one kind inside lockfiles.zip entries, extracted by `pick`.
-fn lockfile_strings(data: &Path, entries: &[&str], pick: impl Fn(&str) -> Vec<String>) -> Vec<String> {
+fn lockfile_strings(
+    data: &Path,
+    entries: &[&str],
+    pick: impl Fn(&str) -> Vec<String>,
+) -> Vec<String> {
     let file = std::fs::File::open(data.join("lockfiles.zip")).unwrap_or_else(|e| panic!("{e}"));
     let mut zip = zip::ZipArchive::new(file).unwrap_or_else(|e| panic!("{e}"));
     let mut out = Vec::new();
@@ -61,7 +82,11 @@ fn lockfile_strings(data: &Path, entries: &[&str], pick: impl Fn(&str) -> Vec<St
 }
 
 fn merge(a: Vec<String>, b: Vec<String>) -> Vec<String> {
-    a.into_iter().chain(b).collect::<BTreeSet<_>>().into_iter().collect()
+    a.into_iter()
+        .chain(b)
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect()
 }
 
 #[test]
@@ -69,12 +94,25 @@ fn pep440_agrees_with_python_packaging() {
     let Some(data) = shared_data() else { return };
     let from_lockfiles = lockfile_strings(
         &data,
-        &["pygoat__requirements.txt", "netbox__2020-11__requirements.txt", "netbox__2026__requirements.txt"],
-        |t| t.lines().filter_map(|l| l.split_once("==").map(|(_, v)| v.trim().to_string())).collect(),
+        &[
+            "pygoat__requirements.txt",
+            "netbox__2020-11__requirements.txt",
+            "netbox__2026__requirements.txt",
+        ],
+        |t| {
+            t.lines()
+                .filter_map(|l| l.split_once("==").map(|(_, v)| v.trim().to_string()))
+                .collect()
+        },
     );
-    let strings = merge(osv_version_strings(&data, "PyPI-all.zip", "PyPI"), from_lockfiles);
+    let strings = merge(
+        osv_version_strings(&data, "PyPI-all.zip", "PyPI"),
+        from_lockfiles,
+    );
     let pairs = sample_pairs(&strings, 6000);
-    let Some(out) = run_oracle("python3", &[&oracle("pep440.py")], &pairs_input(&pairs)) else { return };
+    let Some(out) = run_oracle("python3", &[&oracle("pep440.py")], &pairs_input(&pairs)) else {
+        return;
+    };
     let outcome = compare_with_oracle(Scheme::Pep440, &pairs, &out);
     report("PEP 440", &outcome);
     assert!(outcome.checked >= 3000);
@@ -94,7 +132,9 @@ fn dpkg_agrees_with_dpkg_compare_versions() {
     strings.sort();
     strings.dedup();
     let pairs = sample_pairs(&strings, 3000);
-    let Some(out) = run_oracle("bash", &[&oracle("dpkg.sh")], &pairs_input(&pairs)) else { return };
+    let Some(out) = run_oracle("bash", &[&oracle("dpkg.sh")], &pairs_input(&pairs)) else {
+        return;
+    };
     let outcome = compare_with_oracle(Scheme::Dpkg, &pairs, &out);
     report("dpkg", &outcome);
     assert!(outcome.checked >= 1000);
@@ -117,7 +157,13 @@ fn rpm_agrees_with_rpm_label_compare() {
     let Some(data) = shared_data() else { return };
     let strings = osv_version_strings(&data, "AlmaLinux-all.zip", "AlmaLinux");
     let pairs = sample_pairs(&strings, 6000);
-    let Some(out) = run_oracle("/usr/bin/python3", &[&oracle("rpm_labelcompare.py")], &pairs_input(&pairs)) else { return };
+    let Some(out) = run_oracle(
+        "/usr/bin/python3",
+        &[&oracle("rpm_labelcompare.py")],
+        &pairs_input(&pairs),
+    ) else {
+        return;
+    };
     let outcome = compare_with_oracle(Scheme::Rpm, &pairs, &out);
     report("RPM", &outcome);
     assert!(outcome.checked >= 3000);
@@ -129,7 +175,10 @@ fn npm_agrees_with_node_semver() {
     let Some(data) = shared_data() else { return };
     let from_lockfiles = lockfile_strings(
         &data,
-        &["juice-shop__package-lock.v3.json", "nodegoat__package-lock.v2.json"],
+        &[
+            "juice-shop__package-lock.v3.json",
+            "nodegoat__package-lock.v2.json",
+        ],
         |t| {
             t.lines()
                 .filter_map(|l| l.trim().strip_prefix("\"version\": \""))
@@ -137,14 +186,23 @@ fn npm_agrees_with_node_semver() {
                 .collect()
         },
     );
-    let strings = merge(osv_version_strings(&data, "npm-all.zip", "npm"), from_lockfiles);
+    let strings = merge(
+        osv_version_strings(&data, "npm-all.zip", "npm"),
+        from_lockfiles,
+    );
     let pairs = sample_pairs(&strings, 6000);
     let node_path = repo_root().join("target/oracles/node_modules");
     if !node_path.join("semver").is_dir() && std::env::var("CI").is_err() {
         eprintln!("skipping: node semver not installed (run .ci/oracles.sh)");
         return;
     }
-    let Some(out) = run_oracle("node", &[&oracle("semver.js"), &node_path.to_string_lossy()], &pairs_input(&pairs)) else { return };
+    let Some(out) = run_oracle(
+        "node",
+        &[&oracle("semver.js"), &node_path.to_string_lossy()],
+        &pairs_input(&pairs),
+    ) else {
+        return;
+    };
     let outcome = compare_with_oracle(Scheme::Npm, &pairs, &out);
     report("npm", &outcome);
     assert!(outcome.checked >= 3000);
@@ -156,18 +214,32 @@ fn rubygems_agrees_with_gem_version() {
     let Some(data) = shared_data() else { return };
     let from_lockfiles = lockfile_strings(
         &data,
-        &["railsgoat__2021__Gemfile.lock", "railsgoat__2026__Gemfile.lock"],
+        &[
+            "railsgoat__2021__Gemfile.lock",
+            "railsgoat__2026__Gemfile.lock",
+        ],
         |t| {
             t.lines()
                 .filter_map(|l| l.trim().split_once(" ("))
-                .map(|(_, v)| v.trim_end_matches(')').split('-').next().unwrap_or_default().to_string())
+                .map(|(_, v)| {
+                    v.trim_end_matches(')')
+                        .split('-')
+                        .next()
+                        .unwrap_or_default()
+                        .to_string()
+                })
                 .filter(|v| v.starts_with(|c: char| c.is_ascii_digit()))
                 .collect()
         },
     );
-    let strings = merge(osv_version_strings(&data, "RubyGems-all.zip", "RubyGems"), from_lockfiles);
+    let strings = merge(
+        osv_version_strings(&data, "RubyGems-all.zip", "RubyGems"),
+        from_lockfiles,
+    );
     let pairs = sample_pairs(&strings, 6000);
-    let Some(out) = run_oracle("ruby", &[&oracle("gem.rb")], &pairs_input(&pairs)) else { return };
+    let Some(out) = run_oracle("ruby", &[&oracle("gem.rb")], &pairs_input(&pairs)) else {
+        return;
+    };
     let outcome = compare_with_oracle(Scheme::RubyGems, &pairs, &out);
     report("RubyGems", &outcome);
     assert!(outcome.checked >= 3000);

@@ -54,7 +54,9 @@ pub fn osv_version_strings(data: &Path, zip_name: &str, ecosystem_prefix: &str) 
     let mut set = BTreeSet::new();
     for record in osv_records(data, zip_name) {
         for affected in record["affected"].as_array().into_iter().flatten() {
-            let eco = affected["package"]["ecosystem"].as_str().unwrap_or_default();
+            let eco = affected["package"]["ecosystem"]
+                .as_str()
+                .unwrap_or_default();
             if !eco.starts_with(ecosystem_prefix) {
                 continue;
             }
@@ -92,9 +94,13 @@ pub fn sample_pairs(strings: &[String], n: usize) -> Vec<(String, String)> {
     let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
     let len = strings.len().max(1) as u64;
     while pairs.len() < n && strings.len() > 1 {
-        state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        state = state
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         let a = ((state >> 33) % len) as usize;
-        state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        state = state
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         let b = ((state >> 33) % len) as usize;
         pairs.push((strings[a].clone(), strings[b].clone()));
     }
@@ -127,7 +133,9 @@ pub fn run_oracle(program: &str, args: &[&str], input: &str) -> Option<String> {
     let writer = std::thread::spawn(move || {
         let _ = stdin.write_all(input.as_bytes());
     });
-    let out = child.wait_with_output().unwrap_or_else(|e| panic!("{program}: {e}"));
+    let out = child
+        .wait_with_output()
+        .unwrap_or_else(|e| panic!("{program}: {e}"));
     let _ = writer.join();
     if !out.status.success() {
         let msg = format!(
