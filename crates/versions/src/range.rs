@@ -104,7 +104,8 @@ fn point_cmp(a: &Point, b: &Point) -> Ordering {
     }
 }
 
-/// Parses and sorts a range's events in `scheme`.
+/// Parses and sorts a range's `introduced`, `fixed` and `last_affected` events in `scheme`
+/// (`limit` events are handled apart, by [`before_limits`]).
 fn sorted_events<'a>(
     scheme: Scheme,
     range: &Range<'a>,
@@ -112,6 +113,7 @@ fn sorted_events<'a>(
     let mut points = Vec::with_capacity(range.events.len());
     for event in &range.events {
         let point = match event {
+            Event::Limit(_) => continue,
             Event::Introduced("0") => Point::Zero,
             other => Point::At(scheme.parse(other.version())?),
         };
@@ -123,10 +125,32 @@ fn sorted_events<'a>(
     Ok(points)
 }
 
-/// Whether `version` lies in `range`, per the OSV evaluation algorithm: walk the sorted
-/// events; `introduced` at or below the version opens, `fixed` at or below closes,
-/// `last_affected` below closes; a `limit` at or below the version excludes it.
+/// The OSV `BeforeLimits` rule: with no `limit` event every version is within the limits;
+/// otherwise the version must be below at least one limit. `"*"` is infinity.
+fn before_limits(
+    scheme: Scheme,
+    version: &Version,
+    range: &Range<'_>,
+) -> Result<bool, VersionError> {
+    let mut any_limit = false;
+    for event in &range.events {
+        if let Event::Limit(l) = event {
+            any_limit = true;
+            if *l == "*" || *version < scheme.parse(l)? {
+                return Ok(true);
+            }
+        }
+    }
+    Ok(!any_limit)
+}
+
+/// Whether `version` lies in `range`, per the OSV evaluation algorithm: within the limits,
+/// then walk the sorted events; `introduced` at or below the version opens, `fixed` at or
+/// below closes, `last_affected` below closes.
 fn in_range(scheme: Scheme, version: &Version, range: &Range<'_>) -> Result<bool, VersionError> {
+    if !before_limits(scheme, version, range)? {
+        return Ok(false);
+    }
     let mut included = false;
     for (point, event) in sorted_events(scheme, range)? {
         let order = point.cmp_version(version);
@@ -134,7 +158,6 @@ fn in_range(scheme: Scheme, version: &Version, range: &Range<'_>) -> Result<bool
             Event::Introduced(_) if order != Ordering::Greater => included = true,
             Event::Fixed(_) if order != Ordering::Greater => included = false,
             Event::LastAffected(_) if order == Ordering::Less => included = false,
-            Event::Limit(_) if order != Ordering::Greater => return Ok(false),
             _ => {}
         }
     }
@@ -312,6 +335,17 @@ mod tests {
         let r = [eco(vec![Event::Introduced("0"), Event::Limit("2.0.0")])];
         assert!(affected(Scheme::SemVer, "1.9.9", &r));
         assert!(!affected(Scheme::SemVer, "2.0.0", &r));
+        // Several limits: below any one of them is within the limits (OSV `BeforeLimits`).
+        let r = [eco(vec![
+            Event::Introduced("0"),
+            Event::Limit("1.0.0"),
+            Event::Limit("3.0.0"),
+        ])];
+        assert!(affected(Scheme::SemVer, "2.5.0", &r));
+        assert!(!affected(Scheme::SemVer, "3.0.0", &r));
+        // `*` is infinity.
+        let r = [eco(vec![Event::Introduced("1.0.0"), Event::Limit("*")])];
+        assert!(affected(Scheme::SemVer, "99.0.0", &r));
     }
 
     #[test]

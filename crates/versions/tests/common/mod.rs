@@ -48,7 +48,8 @@ pub fn osv_records(data: &Path, zip_name: &str) -> Vec<serde_json::Value> {
 }
 
 /// Distinct version strings an OSV archive uses: `affected[].versions` and the
-/// `introduced` (except "0"), `fixed` and `last_affected` events of ECOSYSTEM ranges, for
+/// `introduced` (except "0"), `fixed` and `last_affected` events of ECOSYSTEM and SEMVER
+/// ranges (GIT ranges hold commits, not versions), for
 /// affected packages whose ecosystem starts with `ecosystem_prefix` (e.g. `"Debian"`).
 pub fn osv_version_strings(data: &Path, zip_name: &str, ecosystem_prefix: &str) -> Vec<String> {
     let mut set = BTreeSet::new();
@@ -66,7 +67,7 @@ pub fn osv_version_strings(data: &Path, zip_name: &str, ecosystem_prefix: &str) 
                 }
             }
             for range in affected["ranges"].as_array().into_iter().flatten() {
-                if range["type"] != "ECOSYSTEM" {
+                if range["type"] != "ECOSYSTEM" && range["type"] != "SEMVER" {
                     continue;
                 }
                 for event in range["events"].as_array().into_iter().flatten() {
