@@ -6,7 +6,11 @@ use std::str::FromStr;
 
 use patchwarden_core::EcosystemKind;
 
+use crate::apk::ApkVersion;
+use crate::cran::CranVersion;
 use crate::generic::GenericVersion;
+use crate::hackage::HackageVersion;
+use crate::pubdev::PubVersion;
 
 /// A version string could not be read in a scheme.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -41,6 +45,14 @@ pub enum Scheme {
     Dpkg,
     /// rpmvercmp with epoch, `~` and `^`: Red Hat, AlmaLinux, Rocky Linux, SUSE, openSUSE…
     Rpm,
+    /// apk-tools: Alpine, Wolfi, Chainguard, Alpaquita (see [`crate::apk`]).
+    Apk,
+    /// Dart `pub_semver`: SemVer with ordered build metadata (see [`crate::pubdev`]).
+    Pub,
+    /// R `package_version` (see [`crate::cran`]).
+    Cran,
+    /// Haskell PVP / Cabal versions: Hackage and GHC (see [`crate::hackage`]).
+    Hackage,
     /// A best-effort ordering for schemes not implemented: dot/dash separated numeric and
     /// alphabetic parts. Verdicts computed with it are approximate.
     Generic,
@@ -66,6 +78,10 @@ impl Scheme {
             | E::OpenEuler
             | E::AzureLinux
             | E::PhotonOs => Scheme::Rpm,
+            E::Alpine | E::Wolfi | E::Chainguard | E::Alpaquita => Scheme::Apk,
+            E::Pub => Scheme::Pub,
+            E::Cran => Scheme::Cran,
+            E::Hackage | E::Ghc => Scheme::Hackage,
             _ => Scheme::Generic,
         }
     }
@@ -80,6 +96,10 @@ impl Scheme {
             Scheme::RubyGems => "RubyGems",
             Scheme::Dpkg => "Debian",
             Scheme::Rpm => "RPM",
+            Scheme::Apk => "apk",
+            Scheme::Pub => "Pub",
+            Scheme::Cran => "CRAN",
+            Scheme::Hackage => "Hackage",
             Scheme::Generic => "generic",
         }
     }
@@ -119,6 +139,12 @@ impl Scheme {
                 .map(Version::Dpkg)
                 .map_err(|e| err(e.to_string())),
             Scheme::Rpm => parse_rpm(trimmed).map(Version::Rpm).map_err(err),
+            Scheme::Apk => ApkVersion::parse(trimmed).map(Version::Apk).map_err(err),
+            Scheme::Pub => PubVersion::parse(trimmed).map(Version::Pub).map_err(err),
+            Scheme::Cran => CranVersion::parse(trimmed).map(Version::Cran).map_err(err),
+            Scheme::Hackage => HackageVersion::parse(trimmed)
+                .map(Version::Hackage)
+                .map_err(err),
             Scheme::Generic => GenericVersion::parse(s)
                 .map(Version::Generic)
                 .ok_or_else(|| err("no digits or letters".to_string())),
@@ -202,6 +228,14 @@ pub enum Version {
     Dpkg(debversion::Version),
     /// RPM epoch:version-release.
     Rpm(rpm_version::Evr<'static>),
+    /// apk-tools.
+    Apk(ApkVersion),
+    /// Dart pub.
+    Pub(PubVersion),
+    /// R package_version.
+    Cran(CranVersion),
+    /// Haskell PVP.
+    Hackage(HackageVersion),
     /// The generic fallback ordering.
     Generic(GenericVersion),
 }
@@ -215,7 +249,11 @@ impl Version {
             Version::RubyGems(_) => 3,
             Version::Dpkg(_) => 4,
             Version::Rpm(_) => 5,
-            Version::Generic(_) => 6,
+            Version::Apk(_) => 6,
+            Version::Pub(_) => 7,
+            Version::Cran(_) => 8,
+            Version::Hackage(_) => 9,
+            Version::Generic(_) => 10,
         }
     }
 }
@@ -229,6 +267,10 @@ impl Ord for Version {
             (Version::RubyGems(a), Version::RubyGems(b)) => a.cmp(b),
             (Version::Dpkg(a), Version::Dpkg(b)) => a.cmp(b),
             (Version::Rpm(a), Version::Rpm(b)) => a.cmp(b),
+            (Version::Apk(a), Version::Apk(b)) => a.cmp(b),
+            (Version::Pub(a), Version::Pub(b)) => a.cmp(b),
+            (Version::Cran(a), Version::Cran(b)) => a.cmp(b),
+            (Version::Hackage(a), Version::Hackage(b)) => a.cmp(b),
             (Version::Generic(a), Version::Generic(b)) => a.cmp(b),
             _ => self.rank().cmp(&other.rank()),
         }
@@ -309,6 +351,10 @@ mod tests {
             Scheme::for_ecosystem(&EcosystemKind::AlmaLinux),
             Scheme::Rpm
         );
+        assert_eq!(Scheme::for_ecosystem(&EcosystemKind::Wolfi), Scheme::Apk);
+        assert_eq!(Scheme::for_ecosystem(&EcosystemKind::Ghc), Scheme::Hackage);
+        assert_eq!(Scheme::for_ecosystem(&EcosystemKind::Cran), Scheme::Cran);
+        assert_eq!(Scheme::for_ecosystem(&EcosystemKind::Pub), Scheme::Pub);
         assert!(!Scheme::for_ecosystem(&EcosystemKind::Other("x".into())).is_exact());
     }
 }

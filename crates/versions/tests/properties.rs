@@ -6,7 +6,7 @@ use std::cmp::Ordering;
 use patchwarden_versions::Scheme;
 use proptest::prelude::*;
 
-const SCHEMES: [Scheme; 8] = [
+const SCHEMES: [Scheme; 12] = [
     Scheme::SemVer,
     Scheme::Npm,
     Scheme::SemVerPadded,
@@ -14,6 +14,10 @@ const SCHEMES: [Scheme; 8] = [
     Scheme::RubyGems,
     Scheme::Dpkg,
     Scheme::Rpm,
+    Scheme::Apk,
+    Scheme::Pub,
+    Scheme::Cran,
+    Scheme::Hackage,
     Scheme::Generic,
 ];
 
@@ -28,6 +32,10 @@ fn generated(scheme: Scheme) -> BoxedStrategy<String> {
         Scheme::RubyGems => "[0-9]{1,3}(\\.[0-9]{1,3}){0,3}(\\.(pre|rc|beta|a)[0-9]?)?".boxed(),
         Scheme::Dpkg => "([0-9]:)?[0-9]{1,2}(\\.[0-9a-z]{1,3}){0,3}(~[a-z0-9]{1,3})?(\\+[a-z0-9]{1,3})?(-[0-9a-z.~+]{1,6})?".boxed(),
         Scheme::Rpm => "([0-9]:)?[0-9]{1,3}(\\.[0-9a-z]{1,3}){0,3}(~[a-z0-9]{1,3})?(\\^[a-z0-9]{1,3})?(-[0-9][0-9a-z._]{0,6})?".boxed(),
+        Scheme::Apk => "[0-9]{1,3}(\\.[0-9]{1,3}){0,3}[a-z]?(_(alpha|beta|pre|rc|p|git)[0-9]{0,2}){0,2}(-r[0-9]{1,2})?".boxed(),
+        Scheme::Pub => "[0-9]{1,3}\\.[0-9]{1,3}\\.[0-9]{1,3}(-[0-9a-z]{1,3}(\\.[0-9a-z]{1,3}){0,2})?(\\+[0-9a-z]{1,3})?".boxed(),
+        Scheme::Cran => "[0-9]{1,3}([.-][0-9]{1,3}){1,3}".boxed(),
+        Scheme::Hackage => "[0-9]{1,3}(\\.[0-9]{1,3}){0,4}".boxed(),
         Scheme::Generic => "[0-9a-z.\\-_+~]{1,12}".boxed(),
     }
 }
@@ -84,6 +92,17 @@ proptest! {
     #[test]
     fn rpm_is_a_total_order(a in generated(Scheme::Rpm), b in generated(Scheme::Rpm), c in generated(Scheme::Rpm)) {
         check_total(Scheme::Rpm, &a, &b, &c)?;
+    }
+
+    #[test]
+    fn apk_pub_cran_hackage_are_total_orders(a in generated(Scheme::Apk), b in generated(Scheme::Apk), c in generated(Scheme::Apk),
+            d in generated(Scheme::Pub), e in generated(Scheme::Pub), f in generated(Scheme::Pub),
+            g in generated(Scheme::Cran), h in generated(Scheme::Cran), i in generated(Scheme::Cran),
+            j in generated(Scheme::Hackage), k in generated(Scheme::Hackage), l in generated(Scheme::Hackage)) {
+        check_total(Scheme::Apk, &a, &b, &c)?;
+        check_total(Scheme::Pub, &d, &e, &f)?;
+        check_total(Scheme::Cran, &g, &h, &i)?;
+        check_total(Scheme::Hackage, &j, &k, &l)?;
     }
 
     #[test]

@@ -169,3 +169,11 @@ fn univers_debian_cases() {
     eprintln!("univers Debian: {n} cases");
     assert!(n >= 10);
 }
+
+#[test]
+fn univers_alpine_cases() {
+    let Some(data) = shared_data() else { return };
+    let n = run_univers_cases(&data, "alpine_version_cmp.json", Scheme::Apk);
+    eprintln!("univers Alpine: {n} cases");
+    assert!(n >= 5);
+}
