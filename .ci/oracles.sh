@@ -11,7 +11,6 @@ command -v ruby >/dev/null || need+=(ruby)
 command -v php >/dev/null || need+=(php-cli)
 [ -f /usr/share/php/Composer/Semver/autoload.php ] || [ -d /usr/share/php/Composer/Semver ] || need+=(php-composer-semver)
 /usr/bin/python3 -c 'import rpm' 2>/dev/null || need+=(python3-rpm)
-/usr/bin/python3 -c 'import packaging' 2>/dev/null || need+=(python3-packaging)
 command -v java >/dev/null || need+=(default-jre-headless)
 ls /usr/share/maven/lib/maven-artifact*.jar >/dev/null 2>&1 || ls /usr/share/java/maven-artifact*.jar >/dev/null 2>&1 || need+=(libmaven3-core-java)
 command -v node >/dev/null || need+=(nodejs npm)
@@ -23,6 +22,8 @@ if [ ${#need[@]} -gt 0 ]; then
     echo "oracles.sh: not root; cannot install ${need[*]}" >&2
   fi
 fi
+# The PEP 440 oracle runs the `python3` on PATH.
+python3 -c 'import packaging' 2>/dev/null || python3 -m pip install --quiet packaging >&2
 if [ ! -f target/oracles/node_modules/semver/package.json ]; then
   mkdir -p target/oracles
   (cd target/oracles && npm install --silent --no-audit --no-fund --prefix . semver@7 >&2)
