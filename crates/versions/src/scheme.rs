@@ -327,6 +327,32 @@ mod tests {
     }
 
     #[test]
+    fn go_module_versions() {
+        let go = Scheme::for_ecosystem(&EcosystemKind::Go);
+        // `+incompatible` is build metadata: same precedence as the plain version.
+        assert_eq!(cmp(go, "2.0.0+incompatible", "v2.0.0"), Equal);
+        // A pseudo-version sorts before the release it precedes and after its base.
+        assert_eq!(cmp(go, "0.0.0-20191109021931-daa7c04131f5", "0.0.1"), Less);
+        assert_eq!(
+            cmp(go, "1.2.4-0.20191109021931-daa7c04131f5", "1.2.3"),
+            Greater
+        );
+        assert_eq!(
+            cmp(go, "1.2.4-0.20191109021931-daa7c04131f5", "1.2.4"),
+            Less
+        );
+        // Pseudo-versions order by their timestamp.
+        assert_eq!(
+            cmp(
+                go,
+                "0.0.0-20191109021931-daa7c04131f5",
+                "0.0.0-20200101000000-aaaaaaaaaaaa"
+            ),
+            Less
+        );
+    }
+
+    #[test]
     fn dpkg_rpm_rubygems_and_padded_semver() {
         assert_eq!(cmp(Scheme::Dpkg, "1.0~rc1-1", "1.0-1"), Less);
         assert_eq!(cmp(Scheme::Dpkg, "1:0.9", "2.0"), Greater);
