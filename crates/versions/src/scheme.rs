@@ -10,6 +10,9 @@ use crate::apk::ApkVersion;
 use crate::cran::CranVersion;
 use crate::generic::GenericVersion;
 use crate::hackage::HackageVersion;
+use crate::maven::MavenVersion;
+use crate::nuget::NuGetVersion;
+use crate::packagist::PackagistVersion;
 use crate::pubdev::PubVersion;
 
 /// A version string could not be read in a scheme.
@@ -45,6 +48,12 @@ pub enum Scheme {
     Dpkg,
     /// rpmvercmp with epoch, `~` and `^`: Red Hat, AlmaLinux, Rocky Linux, SUSE, openSUSE…
     Rpm,
+    /// Maven `ComparableVersion` per the POM version order specification (see [`crate::maven`]).
+    Maven,
+    /// NuGet: four numeric parts, case-insensitive pre-release labels (see [`crate::nuget`]).
+    NuGet,
+    /// Composer: normalised versions with stability suffixes (see [`crate::packagist`]).
+    Packagist,
     /// apk-tools: Alpine, Wolfi, Chainguard, Alpaquita (see [`crate::apk`]).
     Apk,
     /// Dart `pub_semver`: SemVer with ordered build metadata (see [`crate::pubdev`]).
@@ -80,6 +89,9 @@ impl Scheme {
             | E::PhotonOs => Scheme::Rpm,
             E::Alpine | E::Wolfi | E::Chainguard | E::Alpaquita => Scheme::Apk,
             E::Pub => Scheme::Pub,
+            E::Maven => Scheme::Maven,
+            E::NuGet => Scheme::NuGet,
+            E::Packagist => Scheme::Packagist,
             E::Cran => Scheme::Cran,
             E::Hackage | E::Ghc => Scheme::Hackage,
             _ => Scheme::Generic,
@@ -96,6 +108,9 @@ impl Scheme {
             Scheme::RubyGems => "RubyGems",
             Scheme::Dpkg => "Debian",
             Scheme::Rpm => "RPM",
+            Scheme::Maven => "Maven",
+            Scheme::NuGet => "NuGet",
+            Scheme::Packagist => "Composer",
             Scheme::Apk => "apk",
             Scheme::Pub => "Pub",
             Scheme::Cran => "CRAN",
@@ -139,6 +154,15 @@ impl Scheme {
                 .map(Version::Dpkg)
                 .map_err(|e| err(e.to_string())),
             Scheme::Rpm => parse_rpm(trimmed).map(Version::Rpm).map_err(err),
+            Scheme::Maven => MavenVersion::parse(trimmed)
+                .map(Version::Maven)
+                .map_err(err),
+            Scheme::NuGet => NuGetVersion::parse(trimmed)
+                .map(Version::NuGet)
+                .map_err(err),
+            Scheme::Packagist => PackagistVersion::parse(trimmed)
+                .map(Version::Packagist)
+                .map_err(err),
             Scheme::Apk => ApkVersion::parse(trimmed).map(Version::Apk).map_err(err),
             Scheme::Pub => PubVersion::parse(trimmed).map(Version::Pub).map_err(err),
             Scheme::Cran => CranVersion::parse(trimmed).map(Version::Cran).map_err(err),
@@ -228,6 +252,12 @@ pub enum Version {
     Dpkg(debversion::Version),
     /// RPM epoch:version-release.
     Rpm(rpm_version::Evr<'static>),
+    /// Maven.
+    Maven(MavenVersion),
+    /// NuGet.
+    NuGet(NuGetVersion),
+    /// Composer.
+    Packagist(PackagistVersion),
     /// apk-tools.
     Apk(ApkVersion),
     /// Dart pub.
@@ -253,7 +283,10 @@ impl Version {
             Version::Pub(_) => 7,
             Version::Cran(_) => 8,
             Version::Hackage(_) => 9,
-            Version::Generic(_) => 10,
+            Version::Maven(_) => 10,
+            Version::NuGet(_) => 11,
+            Version::Packagist(_) => 12,
+            Version::Generic(_) => 13,
         }
     }
 }
@@ -267,6 +300,9 @@ impl Ord for Version {
             (Version::RubyGems(a), Version::RubyGems(b)) => a.cmp(b),
             (Version::Dpkg(a), Version::Dpkg(b)) => a.cmp(b),
             (Version::Rpm(a), Version::Rpm(b)) => a.cmp(b),
+            (Version::Maven(a), Version::Maven(b)) => a.cmp(b),
+            (Version::NuGet(a), Version::NuGet(b)) => a.cmp(b),
+            (Version::Packagist(a), Version::Packagist(b)) => a.cmp(b),
             (Version::Apk(a), Version::Apk(b)) => a.cmp(b),
             (Version::Pub(a), Version::Pub(b)) => a.cmp(b),
             (Version::Cran(a), Version::Cran(b)) => a.cmp(b),
@@ -381,6 +417,12 @@ mod tests {
         assert_eq!(Scheme::for_ecosystem(&EcosystemKind::Ghc), Scheme::Hackage);
         assert_eq!(Scheme::for_ecosystem(&EcosystemKind::Cran), Scheme::Cran);
         assert_eq!(Scheme::for_ecosystem(&EcosystemKind::Pub), Scheme::Pub);
+        assert_eq!(Scheme::for_ecosystem(&EcosystemKind::Maven), Scheme::Maven);
+        assert_eq!(Scheme::for_ecosystem(&EcosystemKind::NuGet), Scheme::NuGet);
+        assert_eq!(
+            Scheme::for_ecosystem(&EcosystemKind::Packagist),
+            Scheme::Packagist
+        );
         assert!(!Scheme::for_ecosystem(&EcosystemKind::Other("x".into())).is_exact());
     }
 }

@@ -6,7 +6,7 @@ use std::cmp::Ordering;
 use patchwarden_versions::Scheme;
 use proptest::prelude::*;
 
-const SCHEMES: [Scheme; 12] = [
+const SCHEMES: [Scheme; 15] = [
     Scheme::SemVer,
     Scheme::Npm,
     Scheme::SemVerPadded,
@@ -14,6 +14,9 @@ const SCHEMES: [Scheme; 12] = [
     Scheme::RubyGems,
     Scheme::Dpkg,
     Scheme::Rpm,
+    Scheme::Maven,
+    Scheme::NuGet,
+    Scheme::Packagist,
     Scheme::Apk,
     Scheme::Pub,
     Scheme::Cran,
@@ -32,6 +35,9 @@ fn generated(scheme: Scheme) -> BoxedStrategy<String> {
         Scheme::RubyGems => "[0-9]{1,3}(\\.[0-9]{1,3}){0,3}(\\.(pre|rc|beta|a)[0-9]?)?".boxed(),
         Scheme::Dpkg => "([0-9]:)?[0-9]{1,2}(\\.[0-9a-z]{1,3}){0,3}(~[a-z0-9]{1,3})?(\\+[a-z0-9]{1,3})?(-[0-9a-z.~+]{1,6})?".boxed(),
         Scheme::Rpm => "([0-9]:)?[0-9]{1,3}(\\.[0-9a-z]{1,3}){0,3}(~[a-z0-9]{1,3})?(\\^[a-z0-9]{1,3})?(-[0-9][0-9a-z._]{0,6})?".boxed(),
+        Scheme::Maven => "[0-9]{1,3}(\\.[0-9]{1,3}){0,3}(-(alpha|beta|rc|SNAPSHOT|sp|final|foo)[0-9]{0,2})?".boxed(),
+        Scheme::NuGet => "[0-9]{1,3}(\\.[0-9]{1,3}){0,3}(-[0-9A-Za-z]{1,4}(\\.[0-9A-Za-z]{1,3}){0,2})?(\\+[0-9a-z]{1,3})?".boxed(),
+        Scheme::Packagist => "v?[0-9]{1,3}(\\.[0-9]{1,3}){0,3}(-(dev|alpha|beta|RC|patch|p)[0-9]{0,2})?".boxed(),
         Scheme::Apk => "[0-9]{1,3}(\\.[0-9]{1,3}){0,3}[a-z]?(_(alpha|beta|pre|rc|p|git)[0-9]{0,2}){0,2}(-r[0-9]{1,2})?".boxed(),
         Scheme::Pub => "[0-9]{1,3}\\.[0-9]{1,3}\\.[0-9]{1,3}(-[0-9a-z]{1,3}(\\.[0-9a-z]{1,3}){0,2})?(\\+[0-9a-z]{1,3})?".boxed(),
         Scheme::Cran => "[0-9]{1,3}([.-][0-9]{1,3}){1,3}".boxed(),
@@ -103,6 +109,15 @@ proptest! {
         check_total(Scheme::Pub, &d, &e, &f)?;
         check_total(Scheme::Cran, &g, &h, &i)?;
         check_total(Scheme::Hackage, &j, &k, &l)?;
+    }
+
+    #[test]
+    fn maven_nuget_packagist_are_total_orders(a in generated(Scheme::Maven), b in generated(Scheme::Maven), c in generated(Scheme::Maven),
+            d in generated(Scheme::NuGet), e in generated(Scheme::NuGet), f in generated(Scheme::NuGet),
+            g in generated(Scheme::Packagist), h in generated(Scheme::Packagist), i in generated(Scheme::Packagist)) {
+        check_total(Scheme::Maven, &a, &b, &c)?;
+        check_total(Scheme::NuGet, &d, &e, &f)?;
+        check_total(Scheme::Packagist, &g, &h, &i)?;
     }
 
     #[test]

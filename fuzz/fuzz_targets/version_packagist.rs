@@ -1,0 +1,4 @@
+#![no_main]
+libfuzzer_sys::fuzz_target!(|data: &[u8]| {
+    patchwarden_fuzz::check_scheme(patchwarden_versions::Scheme::Packagist, data)
+});
