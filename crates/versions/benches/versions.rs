@@ -81,6 +81,36 @@ fn schemes() -> Vec<(&'static str, Scheme, Vec<String>)> {
             ),
         ),
         (
+            "maven",
+            Scheme::Maven,
+            strings(
+                Scheme::Maven,
+                "Maven-all.zip",
+                "Maven",
+                &["1.0", "2.0-SNAPSHOT", "1.2.3.Final"],
+            ),
+        ),
+        (
+            "packagist",
+            Scheme::Packagist,
+            strings(
+                Scheme::Packagist,
+                "Packagist-all.zip",
+                "Packagist",
+                &["1.0.0", "v2.3.1-RC1", "3.0.0-beta2"],
+            ),
+        ),
+        (
+            "nuget",
+            Scheme::NuGet,
+            strings(
+                Scheme::NuGet,
+                "NuGet-all.zip",
+                "NuGet",
+                &["1.0.0", "4.7.1", "6.0.0-preview.1"],
+            ),
+        ),
+        (
             "dpkg",
             Scheme::Dpkg,
             vec![
