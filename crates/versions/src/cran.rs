@@ -90,37 +90,14 @@ impl Ord for CranVersion {
     }
 }
 
-impl PartialOrd for CranVersion {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
-impl PartialEq for CranVersion {
-    fn eq(&self, other: &Self) -> bool {
-        self.cmp(other) == Ordering::Equal
-    }
-}
-
-impl Eq for CranVersion {}
+ord_via_cmp!(CranVersion);
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use proptest::prelude::*;
 
-    fn v(s: &str) -> CranVersion {
-        CranVersion::parse(s).unwrap_or_else(|e| panic!("{s} should parse: {e}"))
-    }
-
-    fn lt(a: &str, b: &str) {
-        assert_eq!(v(a).cmp(&v(b)), Ordering::Less, "{a} < {b}");
-        assert_eq!(v(b).cmp(&v(a)), Ordering::Greater, "{b} > {a}");
-    }
-
-    fn eq(a: &str, b: &str) {
-        assert_eq!(v(a), v(b), "{a} = {b}");
-    }
+    version_test_helpers!(CranVersion);
 
     #[test]
     fn components_compare_numerically() {
@@ -196,16 +173,7 @@ mod tests {
 
         #[test]
         fn is_a_total_order(a in VERSION_LIKE, b in VERSION_LIKE, c in VERSION_LIKE) {
-            let (a, b, c) = (v(&a), v(&b), v(&c));
-            prop_assert_eq!(a.cmp(&a), Ordering::Equal);
-            prop_assert_eq!(a.cmp(&b), b.cmp(&a).reverse());
-            prop_assert_eq!(a == b, a.cmp(&b) == Ordering::Equal);
-            if a <= b && b <= c {
-                prop_assert!(a <= c);
-            }
-            if a == b {
-                prop_assert_eq!(a.cmp(&c), b.cmp(&c));
-            }
+            crate::order_checks::total_order_holds(&v(&a), &v(&b), &v(&c))?;
         }
     }
 }

@@ -287,19 +287,7 @@ impl Ord for MavenVersion {
     }
 }
 
-impl PartialOrd for MavenVersion {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
-impl PartialEq for MavenVersion {
-    fn eq(&self, other: &Self) -> bool {
-        self.cmp(other) == Ordering::Equal
-    }
-}
-
-impl Eq for MavenVersion {}
+ord_via_cmp!(MavenVersion);
 
 #[cfg(test)]
 mod tests {
@@ -307,30 +295,7 @@ mod tests {
     use Ordering::*;
     use proptest::prelude::*;
 
-    fn v(s: &str) -> MavenVersion {
-        MavenVersion::parse(s).unwrap_or_else(|e| panic!("{s}: {e}"))
-    }
-
-    fn cmp(a: &str, b: &str) -> Ordering {
-        v(a).cmp(&v(b))
-    }
-
-    /// Asserts that each version is below the next one, and checks all pairs.
-    fn assert_ascending(list: &[&str]) {
-        for (i, a) in list.iter().enumerate() {
-            for (j, b) in list.iter().enumerate() {
-                assert_eq!(cmp(a, b), i.cmp(&j), "{a} vs {b}");
-            }
-        }
-    }
-
-    fn assert_all_equal(list: &[&str]) {
-        for a in list {
-            for b in list {
-                assert_eq!(cmp(a, b), Equal, "{a} vs {b}");
-            }
-        }
-    }
+    version_test_helpers!(MavenVersion);
 
     #[test]
     fn maven_empty_string_is_refused_everything_else_parses() {
@@ -545,40 +510,13 @@ mod tests {
     /// consistent with the sorted order and equal versions must be adjacent (a total order).
     #[test]
     fn maven_order_is_total_on_all_short_strings() {
-        let alphabet = ["0", "1", "2", ".", "-", "a", "sp", "ga"];
-        let mut strings = vec![String::new()];
-        let mut frontier = vec![String::new()];
-        for _ in 0..4 {
-            let mut next = Vec::new();
-            for s in &frontier {
-                for a in alphabet {
-                    next.push(format!("{s}{a}"));
-                }
-            }
-            strings.extend(next.iter().cloned());
-            frontier = next;
-        }
-        let mut versions: Vec<MavenVersion> = strings
+        let strings =
+            crate::order_checks::all_strings(&["0", "1", "2", ".", "-", "a", "sp", "ga"], 4);
+        let versions: Vec<MavenVersion> = strings
             .iter()
             .filter_map(|s| MavenVersion::parse(s).ok())
             .collect();
-        versions.sort();
-        check_sorted_total(&versions);
-    }
-
-    fn check_sorted_total(sorted: &[MavenVersion]) {
-        for i in 0..sorted.len() {
-            for j in i + 1..sorted.len() {
-                let (a, b) = (&sorted[i], &sorted[j]);
-                let o = a.cmp(b);
-                assert_ne!(o, Greater, "{a:?} > {b:?} after sorting");
-                assert_eq!(b.cmp(a), o.reverse(), "{a:?} vs {b:?}");
-                if o == Equal {
-                    assert_eq!(sorted[j - 1].cmp(b), Equal, "{:?} vs {b:?}", sorted[j - 1]);
-                    assert_eq!(sorted[i + 1].cmp(a), Equal, "{:?} vs {a:?}", sorted[i + 1]);
-                }
-            }
-        }
+        crate::order_checks::assert_sorted_is_total(versions);
     }
 
     const VERSION_LIKE: &str = "[0-9]{1,3}(\\.[0-9]{0,3}){0,3}([.-]?(alpha|a|beta|b|m|milestone|rc|cr|SNAPSHOT|ga|final|release|sp|foo|jre|)[0-9]{0,2}){0,3}(\\.[0-9]{1,2})?";
@@ -603,19 +541,7 @@ mod tests {
 
         #[test]
         fn maven_order_is_total(a in VERSION_LIKE, b in VERSION_LIKE, c in VERSION_LIKE) {
-            let (x, y, z) = (v(&a), v(&b), v(&c));
-            prop_assert_eq!(x.cmp(&x), Equal);
-            prop_assert_eq!(x.cmp(&y), y.cmp(&x).reverse());
-            prop_assert_eq!(x == y, x.cmp(&y) == Equal);
-            if x <= y && y <= z {
-                prop_assert!(x <= z, "{} <= {} <= {} but not {} <= {}", a, b, c, a, c);
-            }
-            if x == y && y == z {
-                prop_assert!(x == z);
-            }
-            let mut sorted = [x.clone(), y.clone(), z.clone()];
-            sorted.sort();
-            prop_assert!(sorted[0] <= sorted[1] && sorted[1] <= sorted[2] && sorted[0] <= sorted[2]);
+            crate::order_checks::total_order_holds(&v(&a), &v(&b), &v(&c))?;
         }
     }
 }

@@ -216,19 +216,7 @@ impl Ord for NuGetVersion {
     }
 }
 
-impl PartialOrd for NuGetVersion {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
-impl PartialEq for NuGetVersion {
-    fn eq(&self, other: &Self) -> bool {
-        self.cmp(other) == Ordering::Equal
-    }
-}
-
-impl Eq for NuGetVersion {}
+ord_via_cmp!(NuGetVersion);
 
 #[cfg(test)]
 mod tests {
@@ -236,35 +224,7 @@ mod tests {
     use Ordering::*;
     use proptest::prelude::*;
 
-    fn v(s: &str) -> NuGetVersion {
-        NuGetVersion::parse(s).unwrap_or_else(|e| panic!("{s}: {e}"))
-    }
-
-    fn cmp(a: &str, b: &str) -> Ordering {
-        v(a).cmp(&v(b))
-    }
-
-    fn assert_ascending(list: &[&str]) {
-        for (i, a) in list.iter().enumerate() {
-            for (j, b) in list.iter().enumerate() {
-                assert_eq!(cmp(a, b), i.cmp(&j), "{a} vs {b}");
-            }
-        }
-    }
-
-    fn assert_all_equal(list: &[&str]) {
-        for a in list {
-            for b in list {
-                assert_eq!(cmp(a, b), Equal, "{a} vs {b}");
-            }
-        }
-    }
-
-    fn assert_invalid(list: &[&str]) {
-        for s in list {
-            assert!(NuGetVersion::parse(s).is_err(), "{s:?} should be invalid");
-        }
-    }
+    version_test_helpers!(NuGetVersion);
 
     #[test]
     fn nuget_missing_parts_are_zero() {
@@ -569,43 +529,17 @@ mod tests {
         eprintln!("NuGet: all {} real advisory versions parse", strings.len());
     }
 
-    fn short_strings() -> Vec<String> {
-        let alphabet = ["0", "1", "2", ".", "-", "+", "a", "B", "1.", "-1"];
-        let mut strings = Vec::new();
-        let mut frontier = vec![String::new()];
-        for _ in 0..4 {
-            let mut next = Vec::new();
-            for s in &frontier {
-                for a in alphabet {
-                    next.push(format!("{s}{a}"));
-                }
-            }
-            strings.extend(next.iter().cloned());
-            frontier = next;
-        }
-        strings
-    }
-
     #[test]
     fn nuget_order_is_total_on_all_short_strings() {
-        let mut versions: Vec<NuGetVersion> = short_strings()
-            .iter()
-            .filter_map(|s| NuGetVersion::parse(s).ok())
-            .collect();
+        let versions: Vec<NuGetVersion> = crate::order_checks::all_strings(
+            &["0", "1", "2", ".", "-", "+", "a", "B", "1.", "-1"],
+            4,
+        )
+        .iter()
+        .filter_map(|s| NuGetVersion::parse(s).ok())
+        .collect();
         assert!(versions.len() > 1000);
-        versions.sort();
-        for i in 0..versions.len() {
-            for j in i + 1..versions.len() {
-                let (a, b) = (&versions[i], &versions[j]);
-                let o = a.cmp(b);
-                assert_ne!(o, Greater, "{a:?} > {b:?} after sorting");
-                assert_eq!(b.cmp(a), o.reverse());
-                if o == Equal {
-                    assert_eq!(versions[j - 1].cmp(b), Equal);
-                    assert_eq!(versions[i + 1].cmp(a), Equal);
-                }
-            }
-        }
+        crate::order_checks::assert_sorted_is_total(versions);
     }
 
     const VERSION_LIKE: &str = "[0-9]{1,3}(\\.[0-9]{1,3}){0,3}(-(alpha|beta|rc|RC|pre|0|1|10|-1|x-y)(\\.(0|1|2|11|a|B|-2)){0,3})?(\\+[a-z0-9]{1,3})?";
@@ -625,16 +559,7 @@ mod tests {
 
         #[test]
         fn nuget_order_is_total(a in VERSION_LIKE, b in VERSION_LIKE, c in VERSION_LIKE) {
-            let (x, y, z) = (v(&a), v(&b), v(&c));
-            prop_assert_eq!(x.cmp(&x), Equal);
-            prop_assert_eq!(x.cmp(&y), y.cmp(&x).reverse());
-            prop_assert_eq!(x == y, x.cmp(&y) == Equal);
-            if x <= y && y <= z {
-                prop_assert!(x <= z);
-            }
-            if x == y && y == z {
-                prop_assert!(x == z);
-            }
+            crate::order_checks::total_order_holds(&v(&a), &v(&b), &v(&c))?;
         }
     }
 }
