@@ -4,6 +4,11 @@
 //! recursively), or an osv.dev-style per-ecosystem `all.zip`. Archives are treated as hostile:
 //! entry count, entry size and total size are bounded, and nothing is ever extracted to disk.
 
+pub mod epss;
+pub mod fetch;
+pub mod kev;
+pub mod nvd;
+
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
