@@ -71,17 +71,39 @@ pub struct Batch {
     pub rejected: Vec<Rejected>,
 }
 
-impl Batch {
-    fn take(&mut self, origin: String, bytes: &[u8]) {
-        match Advisory::from_json(bytes) {
-            Ok(a) => self.advisories.push(a),
-            Err(e) => self.rejected.push(Rejected {
-                origin,
-                id: peek_id(bytes),
-                error: e.to_string(),
-            }),
-        }
-    }
+/// One record as read: the parsed advisory and its original JSON text, kept verbatim so
+/// that fields this version does not model survive storage.
+#[derive(Debug, Clone)]
+pub struct OsvRecord {
+    /// The parsed advisory.
+    pub advisory: Advisory,
+    /// The record exactly as the source gave it.
+    pub raw: String,
+}
+
+/// What a visit hands over for each record: the record, or why it was rejected.
+pub type Visited = Result<OsvRecord, Rejected>;
+
+/// Receives records one by one; returns `false` to stop the walk early.
+pub type Visitor<'a> = dyn FnMut(Visited) -> bool + 'a;
+
+fn parse_record(origin: String, bytes: &[u8]) -> Visited {
+    let rejected = |error: String| Rejected {
+        origin: origin.clone(),
+        id: peek_id(bytes),
+        error,
+    };
+    let advisory = Advisory::from_json(bytes).map_err(|e| rejected(e.to_string()))?;
+    let raw = String::from_utf8(bytes.to_vec()).map_err(|_| rejected("not UTF-8".into()))?;
+    Ok(OsvRecord { advisory, raw })
+}
+
+fn too_large(origin: String) -> Visited {
+    Err(Rejected {
+        origin,
+        id: None,
+        error: format!("record larger than {MAX_RECORD_BYTES} bytes"),
+    })
 }
 
 fn io_error(path: &Path) -> impl FnOnce(std::io::Error) -> IntelError + '_ {
@@ -91,18 +113,31 @@ fn io_error(path: &Path) -> impl FnOnce(std::io::Error) -> IntelError + '_ {
     }
 }
 
-/// Reads OSV records from a `.json` file, a `.zip` archive, or a directory of `.json` files.
+/// Reads OSV records from a `.json` file, a `.zip` archive, or a directory of `.json` files,
+/// all into memory. For large sources prefer [`visit_osv`], which streams.
 pub fn read_osv(path: &Path) -> Result<Batch, IntelError> {
-    let meta = std::fs::metadata(path).map_err(io_error(path))?;
     let mut batch = Batch::default();
-    if meta.is_dir() {
-        read_dir(path, &mut batch)?;
-    } else if has_extension(path, "zip") {
-        read_zip(path, &mut batch)?;
-    } else {
-        read_json_file(path, &mut batch)?;
-    }
+    visit_osv(path, &mut |item| {
+        match item {
+            Ok(r) => batch.advisories.push(r.advisory),
+            Err(r) => batch.rejected.push(r),
+        }
+        true
+    })?;
     Ok(batch)
+}
+
+/// Streams OSV records from a `.json` file, a `.zip` archive, or a directory of `.json` files
+/// to `visit`, one at a time, in a stable order. Only one record is in memory at once.
+pub fn visit_osv(path: &Path, visit: &mut Visitor<'_>) -> Result<(), IntelError> {
+    let meta = std::fs::metadata(path).map_err(io_error(path))?;
+    if meta.is_dir() {
+        read_dir(path, visit)
+    } else if has_extension(path, "zip") {
+        read_zip(path, visit)
+    } else {
+        read_json_file(path, visit).map(|_| ())
+    }
 }
 
 fn has_extension(path: &Path, ext: &str) -> bool {
@@ -111,26 +146,22 @@ fn has_extension(path: &Path, ext: &str) -> bool {
         .is_some_and(|e| e.eq_ignore_ascii_case(ext))
 }
 
-fn read_json_file(path: &Path, batch: &mut Batch) -> Result<(), IntelError> {
+/// Reads one JSON file; returns whether the visitor wants more.
+fn read_json_file(path: &Path, visit: &mut Visitor<'_>) -> Result<bool, IntelError> {
     let file = std::fs::File::open(path).map_err(io_error(path))?;
     let mut bytes = Vec::new();
     file.take(MAX_RECORD_BYTES + 1)
         .read_to_end(&mut bytes)
         .map_err(io_error(path))?;
     let origin = path.display().to_string();
-    if bytes.len() as u64 > MAX_RECORD_BYTES {
-        batch.rejected.push(Rejected {
-            origin,
-            id: None,
-            error: format!("record larger than {MAX_RECORD_BYTES} bytes"),
-        });
+    Ok(if bytes.len() as u64 > MAX_RECORD_BYTES {
+        visit(too_large(origin))
     } else {
-        batch.take(origin, &bytes);
-    }
-    Ok(())
+        visit(parse_record(origin, &bytes))
+    })
 }
 
-fn read_dir(root: &Path, batch: &mut Batch) -> Result<(), IntelError> {
+fn read_dir(root: &Path, visit: &mut Visitor<'_>) -> Result<(), IntelError> {
     let walker = walkdir::WalkDir::new(root)
         .follow_links(false)
         .sort_by_file_name();
@@ -144,14 +175,17 @@ fn read_dir(root: &Path, batch: &mut Batch) -> Result<(), IntelError> {
                 .into_io_error()
                 .unwrap_or_else(|| std::io::Error::other("directory walk failed")),
         })?;
-        if entry.file_type().is_file() && has_extension(entry.path(), "json") {
-            read_json_file(entry.path(), batch)?;
+        if entry.file_type().is_file()
+            && has_extension(entry.path(), "json")
+            && !read_json_file(entry.path(), visit)?
+        {
+            break;
         }
     }
     Ok(())
 }
 
-fn read_zip(path: &Path, batch: &mut Batch) -> Result<(), IntelError> {
+fn read_zip(path: &Path, visit: &mut Visitor<'_>) -> Result<(), IntelError> {
     let archive_error = |message: String| IntelError::Archive {
         path: path.to_path_buf(),
         message,
@@ -189,15 +223,14 @@ fn read_zip(path: &Path, batch: &mut Batch) -> Result<(), IntelError> {
                 "more than {MAX_ARCHIVE_BYTES} bytes uncompressed; refusing a possible zip bomb"
             )));
         }
-        if read as u64 > MAX_RECORD_BYTES {
-            batch.rejected.push(Rejected {
-                origin,
-                id: None,
-                error: format!("record larger than {MAX_RECORD_BYTES} bytes"),
-            });
-            continue;
+        let more = if read as u64 > MAX_RECORD_BYTES {
+            visit(too_large(origin))
+        } else {
+            visit(parse_record(origin, &bytes))
+        };
+        if !more {
+            break;
         }
-        batch.take(origin, &bytes);
     }
     Ok(())
 }

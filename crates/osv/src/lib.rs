@@ -5,6 +5,10 @@
 //! must never fail to load because of a name we do not know yet. What must be present is
 //! what Patchwarden cannot work without: an `id` and a `modified` timestamp.
 
+mod cluster;
+
+pub use cluster::{ClusterInput, cluster};
+
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 

@@ -5,13 +5,16 @@
 //! Advisories are indexed by (ecosystem, normalised package name) so that matching a
 //! component reads only the advisories that name its package.
 
+mod advisories;
+mod feeds;
 mod migrations;
 pub mod testing;
 
+pub use advisories::{AdvisoryImport, RecordRef};
+pub use feeds::{EpssRow, KevRow, NvdRow, SourceMeta, SourceStatus};
+
 use std::path::Path;
 
-use patchwarden_core::{Ecosystem, normalize_package_name};
-use patchwarden_osv::Advisory;
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::{AnyPool, Row};
 
@@ -111,6 +114,28 @@ pub fn redact(target: &str) -> String {
     }
 }
 
+/// `($1, $2, $3), ($4, $5, $6)`: `rows` groups of `cols` numbered placeholders from `first`.
+pub(crate) fn placeholders(rows: usize, cols: usize, first: usize) -> String {
+    let mut out = String::with_capacity(rows * cols * 5);
+    let mut n = first;
+    for r in 0..rows {
+        if r > 0 {
+            out.push_str(", ");
+        }
+        out.push('(');
+        for c in 0..cols {
+            if c > 0 {
+                out.push_str(", ");
+            }
+            out.push('$');
+            out.push_str(&n.to_string());
+            n += 1;
+        }
+        out.push(')');
+    }
+    out
+}
+
 /// Percent-encodes the characters that would end or alter the path part of a SQLite URL.
 fn sqlite_url(path: &str) -> String {
     let mut out = String::from("sqlite://");
@@ -184,7 +209,9 @@ impl Store {
                 target: redact(target),
                 source,
             })?;
-        Ok(Store { pool, backend })
+        let store = Store { pool, backend };
+        advisories::backfill_aliases(&store).await?;
+        Ok(store)
     }
 
     /// The backend in use.
@@ -195,116 +222,6 @@ impl Store {
     /// The connection pool, for crates that add their own tables.
     pub fn pool(&self) -> &AnyPool {
         &self.pool
-    }
-
-    /// Inserts or updates advisories in one transaction. An advisory already stored with the
-    /// same `modified` is left untouched; one with another `modified` is replaced whole.
-    pub async fn upsert_advisories(
-        &self,
-        advisories: &[Advisory],
-        source: &str,
-        now: &str,
-    ) -> Result<ImportStats, StoreError> {
-        let mut stats = ImportStats::default();
-        let mut tx = self.pool.begin().await?;
-        for advisory in advisories {
-            let stored: Option<String> =
-                sqlx::query("SELECT modified FROM advisories WHERE id = $1")
-                    .bind(&advisory.id)
-                    .fetch_optional(&mut *tx)
-                    .await?
-                    .map(|row| row.try_get::<String, _>(0))
-                    .transpose()?;
-            match stored.as_deref() {
-                Some(m) if m == advisory.modified => {
-                    stats.unchanged += 1;
-                    continue;
-                }
-                Some(_) => stats.updated += 1,
-                None => stats.inserted += 1,
-            }
-            let record = serde_json::to_string(advisory).map_err(|source| StoreError::Corrupt {
-                id: advisory.id.clone(),
-                source,
-            })?;
-            sqlx::query(
-                "INSERT INTO advisories (id, modified, published, withdrawn, source, record, imported_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7)
-                 ON CONFLICT (id) DO UPDATE SET modified = excluded.modified,
-                     published = excluded.published, withdrawn = excluded.withdrawn,
-                     source = excluded.source, record = excluded.record,
-                     imported_at = excluded.imported_at",
-            )
-            .bind(&advisory.id)
-            .bind(&advisory.modified)
-            .bind(advisory.published.as_deref())
-            .bind(advisory.withdrawn.as_deref())
-            .bind(source)
-            .bind(&record)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
-            sqlx::query("DELETE FROM advisory_packages WHERE advisory_id = $1")
-                .bind(&advisory.id)
-                .execute(&mut *tx)
-                .await?;
-            let mut keys: Vec<(String, String)> = advisory
-                .affected
-                .iter()
-                .filter_map(|a| a.package.as_ref())
-                .map(|p| {
-                    let eco = Ecosystem::parse(&p.ecosystem);
-                    let name = normalize_package_name(eco.kind(), &p.name);
-                    (eco.to_string(), name)
-                })
-                .collect();
-            keys.sort();
-            keys.dedup();
-            for (ecosystem, name) in keys {
-                sqlx::query(
-                    "INSERT INTO advisory_packages (ecosystem, name, advisory_id) VALUES ($1, $2, $3)",
-                )
-                .bind(&ecosystem)
-                .bind(&name)
-                .bind(&advisory.id)
-                .execute(&mut *tx)
-                .await?;
-            }
-        }
-        tx.commit().await?;
-        Ok(stats)
-    }
-
-    /// Every stored advisory (withdrawn ones included) that names `name` in `ecosystem`.
-    pub async fn advisories_for(
-        &self,
-        ecosystem: &Ecosystem,
-        name: &str,
-    ) -> Result<Vec<Advisory>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT a.id, a.record FROM advisory_packages p
-             JOIN advisories a ON a.id = p.advisory_id
-             WHERE p.ecosystem = $1 AND p.name = $2 ORDER BY a.id",
-        )
-        .bind(ecosystem.to_string())
-        .bind(normalize_package_name(ecosystem.kind(), name))
-        .fetch_all(&self.pool)
-        .await?;
-        rows.into_iter()
-            .map(|row| {
-                let id: String = row.try_get(0)?;
-                let record: String = row.try_get(1)?;
-                serde_json::from_str(&record).map_err(|source| StoreError::Corrupt { id, source })
-            })
-            .collect()
-    }
-
-    /// How many advisories are stored.
-    pub async fn advisory_count(&self) -> Result<i64, StoreError> {
-        let row = sqlx::query("SELECT COUNT(*) FROM advisories")
-            .fetch_one(&self.pool)
-            .await?;
-        Ok(row.try_get::<i64, _>(0)?)
     }
 
     /// Records a scan; returns its id.
@@ -349,6 +266,12 @@ mod tests {
         );
         assert_eq!(redact("postgres://u@h/db"), "postgres://u@h/db");
         assert_eq!(redact("/tmp/a@b.db"), "/tmp/a@b.db");
+    }
+
+    #[test]
+    fn placeholders_number_rows_in_order() {
+        assert_eq!(placeholders(2, 3, 1), "($1, $2, $3), ($4, $5, $6)");
+        assert_eq!(placeholders(1, 1, 5), "($5)");
     }
 
     #[test]

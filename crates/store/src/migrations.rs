@@ -11,12 +11,20 @@ use crate::Backend;
 
 /// (version, description, SQLite script, PostgreSQL script). Append only: an applied
 /// migration must never change, or databases created by older versions refuse to upgrade.
-const MIGRATIONS: &[(i64, &str, &str, &str)] = &[(
-    1,
-    "advisories and scans",
-    include_str!("../migrations/sqlite/0001_advisories_and_scans.sql"),
-    include_str!("../migrations/postgres/0001_advisories_and_scans.sql"),
-)];
+const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
+    (
+        1,
+        "advisories and scans",
+        include_str!("../migrations/sqlite/0001_advisories_and_scans.sql"),
+        include_str!("../migrations/postgres/0001_advisories_and_scans.sql"),
+    ),
+    (
+        2,
+        "aliases, vulnerability identities, sources, KEV, EPSS, NVD",
+        include_str!("../migrations/sqlite/0002_intel.sql"),
+        include_str!("../migrations/postgres/0002_intel.sql"),
+    ),
+];
 
 #[derive(Debug)]
 struct Embedded(Backend);

@@ -2,7 +2,9 @@
 
 use patchwarden_core::{Ecosystem, EcosystemKind};
 use patchwarden_osv::Advisory;
-use patchwarden_store::{Backend, ImportStats, ScanRecord, Store, testing};
+use patchwarden_store::{
+    Backend, EpssRow, ImportStats, KevRow, NvdRow, ScanRecord, SourceMeta, Store, testing,
+};
 
 fn advisory(id: &str, modified: &str, ecosystem: &str, name: &str) -> Advisory {
     let json = format!(
@@ -10,6 +12,202 @@ fn advisory(id: &str, modified: &str, ecosystem: &str, name: &str) -> Advisory {
            "ranges":[{{"type":"ECOSYSTEM","events":[{{"introduced":"0"}},{{"fixed":"2.0"}}]}}]}}]}}"#
     );
     Advisory::from_json(json.as_bytes()).unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn with_aliases(mut a: Advisory, aliases: &[&str], published: &str) -> Advisory {
+    a.aliases = aliases.iter().map(|s| s.to_string()).collect();
+    a.published = Some(published.to_string());
+    a
+}
+
+/// Alias clusters, feeds and sources, on whichever backend `store` runs.
+async fn exercise_intel(store: &Store) {
+    let now = "2026-11-23T00:00:00Z";
+    let records = [
+        with_aliases(
+            advisory("GHSA-aaaa", "2024-01-01T00:00:00Z", "Maven", "org.x:core"),
+            &["CVE-2021-44228"],
+            "2021-12-10T00:00:00Z",
+        ),
+        with_aliases(
+            advisory("PYSEC-zzzz", "2024-01-01T00:00:00Z", "PyPI", "x"),
+            &["GHSA-aaaa"],
+            "2021-12-12T00:00:00Z",
+        ),
+        with_aliases(
+            advisory("RUSTSEC-1", "2024-01-01T00:00:00Z", "crates.io", "y"),
+            &[],
+            "2020-01-01T00:00:00Z",
+        ),
+    ];
+    let meta = SourceMeta {
+        name: "test-osv".into(),
+        kind: "osv".into(),
+        location: "mem".into(),
+        records: 3,
+        ..Default::default()
+    };
+    let raws: Vec<String> = records
+        .iter()
+        .map(|r| serde_json::to_string(r).unwrap_or_default())
+        .collect();
+    let mut import = store
+        .begin_advisory_import("test-osv", now)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let refs: Vec<_> = records
+        .iter()
+        .zip(&raws)
+        .map(|(advisory, raw)| patchwarden_store::RecordRef { advisory, raw })
+        .collect();
+    import.add(&refs).await.unwrap_or_else(|e| panic!("{e}"));
+    import
+        .finish(Some(&meta))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+
+    // Any id of the cluster leads to the CVE; the lone advisory is its own identity.
+    for id in ["GHSA-aaaa", "PYSEC-zzzz", "CVE-2021-44228"] {
+        assert_eq!(
+            store
+                .vulnerability_of(id)
+                .await
+                .unwrap_or_else(|e| panic!("{e}"))
+                .as_deref(),
+            Some("CVE-2021-44228"),
+            "{id}"
+        );
+    }
+    assert_eq!(
+        store
+            .vulnerability_of("RUSTSEC-1")
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+            .as_deref(),
+        Some("RUSTSEC-1")
+    );
+    let ids = store
+        .vulnerability_ids("CVE-2021-44228")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(ids, ["CVE-2021-44228", "GHSA-aaaa", "PYSEC-zzzz"]);
+    let advisories = store
+        .advisories_of("CVE-2021-44228")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(advisories.len(), 2);
+    assert_eq!(advisories[0].1, "test-osv");
+
+    let kev = KevRow {
+        cve_id: "CVE-2021-44228".into(),
+        date_added: "2021-12-10".into(),
+        due_date: "2021-12-24".into(),
+        ransomware: true,
+        vendor_project: "Apache".into(),
+        product: "Log4j2".into(),
+        vulnerability_name: "Log4Shell".into(),
+        required_action: "Apply updates".into(),
+        notes: String::new(),
+    };
+    let kev_meta = SourceMeta {
+        name: "kev".into(),
+        kind: "kev".into(),
+        location: "kev.json".into(),
+        records: 1,
+        etag: Some("\"v1\"".into()),
+        ..Default::default()
+    };
+    store
+        .replace_kev(std::slice::from_ref(&kev), &kev_meta, now)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        store
+            .kev_for("CVE-2021-44228")
+            .await
+            .unwrap_or_else(|e| panic!("{e}")),
+        Some(kev)
+    );
+    let epss = EpssRow {
+        cve: "CVE-2021-44228".into(),
+        score: 0.94358,
+        percentile: 0.99958,
+        score_date: Some("2026-08-16".into()),
+    };
+    let epss_meta = SourceMeta {
+        name: "epss".into(),
+        kind: "epss".into(),
+        location: "epss.csv.gz".into(),
+        records: 1,
+        ..Default::default()
+    };
+    store
+        .replace_epss(std::slice::from_ref(&epss), &epss_meta, now)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        store
+            .epss_for("CVE-2021-44228")
+            .await
+            .unwrap_or_else(|e| panic!("{e}")),
+        Some(epss)
+    );
+    let nvd = NvdRow {
+        id: "CVE-2021-44228".into(),
+        published: Some("2021-12-10T10:15:09.143".into()),
+        last_modified: None,
+        description: Some("d".into()),
+        cvss: serde_json::json!([{"version": "3.1", "vector": "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:C/C:H/I:H/A:H"}]),
+        cwes: vec!["CWE-502".into()],
+        references: vec!["https://example.invalid".into()],
+    };
+    let nvd_meta = SourceMeta {
+        name: "nvd".into(),
+        kind: "nvd".into(),
+        location: "nvd.json".into(),
+        records: 1,
+        ..Default::default()
+    };
+    store
+        .upsert_nvd(std::slice::from_ref(&nvd), &nvd_meta, now)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        store
+            .nvd_for("CVE-2021-44228")
+            .await
+            .unwrap_or_else(|e| panic!("{e}")),
+        Some(nvd)
+    );
+
+    // A failure keeps the last success and data; the error is shown.
+    store
+        .record_source_failure(&kev_meta, "HTTP 500 from kev.json", "2026-11-24T00:00:00Z")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let sources = store.sources().await.unwrap_or_else(|e| panic!("{e}"));
+    let kev_source = sources
+        .iter()
+        .find(|s| s.name == "kev")
+        .cloned()
+        .unwrap_or_else(|| panic!("kev source"));
+    assert_eq!(kev_source.last_success.as_deref(), Some(now));
+    assert_eq!(
+        kev_source.last_error.as_deref(),
+        Some("HTTP 500 from kev.json")
+    );
+    assert_eq!(kev_source.etag.as_deref(), Some("\"v1\""));
+    assert!(
+        store
+            .kev_for("CVE-2021-44228")
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+            .is_some()
+    );
+    assert_eq!(
+        sources.iter().map(|s| s.name.as_str()).collect::<Vec<_>>(),
+        ["epss", "kev", "nvd", "test-osv"]
+    );
 }
 
 async fn exercise(store: Store) {
@@ -91,6 +289,7 @@ async fn exercise(store: Store) {
         store.scan_count().await.unwrap_or_else(|e| panic!("{e}")),
         1
     );
+    exercise_intel(&store).await;
 }
 
 #[tokio::test]
@@ -109,7 +308,7 @@ async fn store_on_sqlite() {
             .advisory_count()
             .await
             .unwrap_or_else(|e| panic!("{e}")),
-        2
+        5
     );
 }
 
@@ -139,7 +338,7 @@ async fn store_on_postgres() {
             .advisory_count()
             .await
             .unwrap_or_else(|e| panic!("{e}")),
-        2
+        5
     );
 }
 

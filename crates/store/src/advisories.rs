@@ -1,0 +1,385 @@
+//! Advisories: streaming import in one transaction per source, the package and alias
+//! indexes, vulnerability identities (alias clusters) and lookups.
+
+use std::collections::HashMap;
+
+use patchwarden_core::{Ecosystem, normalize_package_name};
+use patchwarden_osv::{Advisory, ClusterInput, cluster};
+use sqlx::{Any, AssertSqlSafe, Row, Transaction};
+
+use crate::{ImportStats, SourceMeta, Store, StoreError, placeholders};
+
+/// Rows per multi-row statement: few round trips, well under every backend's parameter limit.
+const CHUNK: usize = 200;
+
+/// One record to import: the parsed advisory and its original JSON text.
+#[derive(Clone, Copy, Debug)]
+pub struct RecordRef<'a> {
+    /// Parsed advisory (for the indexes).
+    pub advisory: &'a Advisory,
+    /// Original JSON, stored verbatim.
+    pub raw: &'a str,
+}
+
+/// An advisory import in progress: one transaction for the whole source, so that a failure or
+/// a killed process leaves the source exactly as it was before.
+pub struct AdvisoryImport {
+    tx: Transaction<'static, Any>,
+    known: HashMap<String, String>,
+    stats: ImportStats,
+    source: String,
+    now: String,
+}
+
+impl Store {
+    /// Starts importing advisories from `source` (a name shown in `db status`).
+    pub async fn begin_advisory_import(
+        &self,
+        source: &str,
+        now: &str,
+    ) -> Result<AdvisoryImport, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let rows = sqlx::query("SELECT id, modified FROM advisories")
+            .fetch_all(&mut *tx)
+            .await?;
+        let mut known = HashMap::with_capacity(rows.len());
+        for row in rows {
+            known.insert(row.try_get::<String, _>(0)?, row.try_get::<String, _>(1)?);
+        }
+        Ok(AdvisoryImport {
+            tx,
+            known,
+            stats: ImportStats::default(),
+            source: source.to_string(),
+            now: now.to_string(),
+        })
+    }
+
+    /// Inserts or updates advisories in one transaction (a convenience over
+    /// [`Store::begin_advisory_import`] for records already in memory).
+    pub async fn upsert_advisories(
+        &self,
+        advisories: &[Advisory],
+        source: &str,
+        now: &str,
+    ) -> Result<ImportStats, StoreError> {
+        let raws: Vec<String> = advisories
+            .iter()
+            .map(|a| {
+                serde_json::to_string(a).map_err(|source| StoreError::Corrupt {
+                    id: a.id.clone(),
+                    source,
+                })
+            })
+            .collect::<Result<_, _>>()?;
+        let records: Vec<RecordRef<'_>> = advisories
+            .iter()
+            .zip(&raws)
+            .map(|(advisory, raw)| RecordRef { advisory, raw })
+            .collect();
+        let mut import = self.begin_advisory_import(source, now).await?;
+        import.add(&records).await?;
+        import.finish(None).await
+    }
+
+    /// Every stored advisory (withdrawn ones included) that names `name` in `ecosystem`.
+    pub async fn advisories_for(
+        &self,
+        ecosystem: &Ecosystem,
+        name: &str,
+    ) -> Result<Vec<Advisory>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT a.id, a.record FROM advisory_packages p
+             JOIN advisories a ON a.id = p.advisory_id
+             WHERE p.ecosystem = $1 AND p.name = $2 ORDER BY a.id",
+        )
+        .bind(ecosystem.to_string())
+        .bind(normalize_package_name(ecosystem.kind(), name))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter().map(|row| decode(&row)).collect()
+    }
+
+    /// How many advisories are stored.
+    pub async fn advisory_count(&self) -> Result<i64, StoreError> {
+        let row = sqlx::query("SELECT COUNT(*) FROM advisories")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(row.try_get::<i64, _>(0)?)
+    }
+
+    /// Distinct advisories per ecosystem family (`AlmaLinux:8` and `AlmaLinux:9` count as
+    /// AlmaLinux); advisories without a package (GIT-only) count under `""`.
+    pub async fn advisory_counts_by_ecosystem(&self) -> Result<Vec<(String, i64)>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT a.id, p.ecosystem FROM advisories a
+             LEFT JOIN advisory_packages p ON p.advisory_id = a.id",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        let mut seen: std::collections::BTreeMap<String, std::collections::BTreeSet<String>> =
+            Default::default();
+        for row in rows {
+            let id: String = row.try_get(0)?;
+            let eco: Option<String> = row.try_get(1)?;
+            let family = eco
+                .map(|e| Ecosystem::parse(&e).kind().as_str().to_string())
+                .unwrap_or_default();
+            seen.entry(family).or_default().insert(id);
+        }
+        Ok(seen.into_iter().map(|(k, v)| (k, v.len() as i64)).collect())
+    }
+
+    /// The vulnerability identity of any advisory id or alias.
+    pub async fn vulnerability_of(&self, id: &str) -> Result<Option<String>, StoreError> {
+        let row = sqlx::query("SELECT vulnerability_id FROM vulnerability_ids WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.map(|r| r.try_get::<String, _>(0)).transpose()?)
+    }
+
+    /// Every id and alias of a vulnerability, sorted.
+    pub async fn vulnerability_ids(&self, vulnerability: &str) -> Result<Vec<String>, StoreError> {
+        let rows =
+            sqlx::query("SELECT id FROM vulnerability_ids WHERE vulnerability_id = $1 ORDER BY id")
+                .bind(vulnerability)
+                .fetch_all(&self.pool)
+                .await?;
+        rows.iter()
+            .map(|r| Ok(r.try_get::<String, _>(0)?))
+            .collect()
+    }
+
+    /// The stored advisories of a vulnerability, with the source each came from.
+    pub async fn advisories_of(
+        &self,
+        vulnerability: &str,
+    ) -> Result<Vec<(Advisory, String)>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT a.id, a.record, a.source FROM vulnerability_ids v
+             JOIN advisories a ON a.id = v.id
+             WHERE v.vulnerability_id = $1 ORDER BY a.id",
+        )
+        .bind(vulnerability)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter()
+            .map(|row| Ok((decode(&row)?, row.try_get::<String, _>(2)?)))
+            .collect()
+    }
+}
+
+fn decode(row: &sqlx::any::AnyRow) -> Result<Advisory, StoreError> {
+    let id: String = row.try_get(0)?;
+    let record: String = row.try_get(1)?;
+    serde_json::from_str(&record).map_err(|source| StoreError::Corrupt { id, source })
+}
+
+impl AdvisoryImport {
+    /// Adds records; those already stored with the same `modified` are skipped.
+    pub async fn add(&mut self, records: &[RecordRef<'_>]) -> Result<(), StoreError> {
+        let mut changed: Vec<&RecordRef<'_>> = Vec::new();
+        for r in records {
+            match self.known.get(&r.advisory.id) {
+                Some(m) if *m == r.advisory.modified => self.stats.unchanged += 1,
+                Some(_) => {
+                    self.stats.updated += 1;
+                    changed.push(r);
+                }
+                None => {
+                    self.stats.inserted += 1;
+                    changed.push(r);
+                }
+            }
+            self.known
+                .insert(r.advisory.id.clone(), r.advisory.modified.clone());
+        }
+        // The same id twice in one batch: the later record wins, as it would one by one.
+        let mut last: HashMap<&str, usize> = HashMap::new();
+        for (i, r) in changed.iter().enumerate() {
+            last.insert(r.advisory.id.as_str(), i);
+        }
+        let changed: Vec<&RecordRef<'_>> = changed
+            .iter()
+            .enumerate()
+            .filter(|(i, r)| last.get(r.advisory.id.as_str()) == Some(i))
+            .map(|(_, r)| *r)
+            .collect();
+        for chunk in changed.chunks(CHUNK) {
+            self.write_chunk(chunk).await?;
+        }
+        Ok(())
+    }
+
+    async fn write_chunk(&mut self, chunk: &[&RecordRef<'_>]) -> Result<(), StoreError> {
+        let ids: Vec<&str> = chunk.iter().map(|r| r.advisory.id.as_str()).collect();
+        for table in ["advisory_packages", "advisory_aliases"] {
+            let sql = format!(
+                "DELETE FROM {table} WHERE advisory_id IN ({})",
+                placeholders(1, ids.len(), 1).trim_matches(['(', ')'])
+            );
+            let mut q = sqlx::query(AssertSqlSafe(sql));
+            for id in &ids {
+                q = q.bind(*id);
+            }
+            q.execute(&mut *self.tx).await?;
+        }
+        let sql = format!(
+            "INSERT INTO advisories (id, modified, published, withdrawn, source, record, imported_at) VALUES {}
+             ON CONFLICT (id) DO UPDATE SET modified = excluded.modified, published = excluded.published,
+                 withdrawn = excluded.withdrawn, source = excluded.source, record = excluded.record,
+                 imported_at = excluded.imported_at",
+            placeholders(chunk.len(), 7, 1)
+        );
+        let mut q = sqlx::query(AssertSqlSafe(sql));
+        for r in chunk {
+            q = q
+                .bind(r.advisory.id.as_str())
+                .bind(r.advisory.modified.as_str())
+                .bind(r.advisory.published.as_deref())
+                .bind(r.advisory.withdrawn.as_deref())
+                .bind(self.source.as_str())
+                .bind(r.raw)
+                .bind(self.now.as_str());
+        }
+        q.execute(&mut *self.tx).await?;
+
+        let mut packages: Vec<(String, String, &str)> = Vec::new();
+        let mut aliases: Vec<(&str, &str)> = Vec::new();
+        for r in chunk {
+            let a = r.advisory;
+            for p in a.affected.iter().filter_map(|x| x.package.as_ref()) {
+                let eco = Ecosystem::parse(&p.ecosystem);
+                let name = normalize_package_name(eco.kind(), &p.name);
+                packages.push((eco.to_string(), name, a.id.as_str()));
+            }
+            for alias in &a.aliases {
+                if alias != &a.id {
+                    aliases.push((a.id.as_str(), alias.as_str()));
+                }
+            }
+        }
+        packages.sort();
+        packages.dedup();
+        aliases.sort();
+        aliases.dedup();
+        for part in packages.chunks(CHUNK) {
+            let sql = format!(
+                "INSERT INTO advisory_packages (ecosystem, name, advisory_id) VALUES {}",
+                placeholders(part.len(), 3, 1)
+            );
+            let mut q = sqlx::query(AssertSqlSafe(sql));
+            for (eco, name, id) in part {
+                q = q.bind(eco.as_str()).bind(name.as_str()).bind(*id);
+            }
+            q.execute(&mut *self.tx).await?;
+        }
+        for part in aliases.chunks(CHUNK) {
+            let sql = format!(
+                "INSERT INTO advisory_aliases (advisory_id, alias) VALUES {}",
+                placeholders(part.len(), 2, 1)
+            );
+            let mut q = sqlx::query(AssertSqlSafe(sql));
+            for (id, alias) in part {
+                q = q.bind(*id).bind(*alias);
+            }
+            q.execute(&mut *self.tx).await?;
+        }
+        Ok(())
+    }
+
+    /// What the import has done so far.
+    pub fn stats(&self) -> ImportStats {
+        self.stats
+    }
+
+    /// Recomputes vulnerability identities when anything changed, records the source, and
+    /// commits. Until this returns, nothing of the import is visible to others.
+    pub async fn finish(mut self, source: Option<&SourceMeta>) -> Result<ImportStats, StoreError> {
+        if self.stats.inserted + self.stats.updated > 0 {
+            recluster(&mut self.tx).await?;
+        }
+        if let Some(meta) = source {
+            crate::feeds::record_success(&mut self.tx, meta, &self.now).await?;
+        }
+        self.tx.commit().await?;
+        Ok(self.stats)
+    }
+}
+
+/// Rebuilds `vulnerability_ids` from every advisory's id, aliases and publication date.
+pub(crate) async fn recluster(tx: &mut Transaction<'static, Any>) -> Result<(), StoreError> {
+    let advisories = sqlx::query("SELECT id, published FROM advisories")
+        .fetch_all(&mut **tx)
+        .await?;
+    let alias_rows = sqlx::query("SELECT advisory_id, alias FROM advisory_aliases")
+        .fetch_all(&mut **tx)
+        .await?;
+    let mut aliases: HashMap<String, Vec<String>> = HashMap::new();
+    for row in alias_rows {
+        aliases
+            .entry(row.try_get(0)?)
+            .or_default()
+            .push(row.try_get(1)?);
+    }
+    let mut inputs: Vec<(String, Option<String>)> = Vec::with_capacity(advisories.len());
+    for row in advisories {
+        inputs.push((row.try_get(0)?, row.try_get(1)?));
+    }
+    let empty = Vec::new();
+    let map = cluster(inputs.iter().map(|(id, published)| ClusterInput {
+        id,
+        aliases: aliases.get(id).unwrap_or(&empty),
+        published: published.as_deref(),
+    }));
+    sqlx::query("DELETE FROM vulnerability_ids")
+        .execute(&mut **tx)
+        .await?;
+    let pairs: Vec<(&String, &String)> = map.iter().collect();
+    for part in pairs.chunks(CHUNK * 2) {
+        let sql = format!(
+            "INSERT INTO vulnerability_ids (id, vulnerability_id) VALUES {}",
+            placeholders(part.len(), 2, 1)
+        );
+        let mut q = sqlx::query(AssertSqlSafe(sql));
+        for (id, v) in part {
+            q = q.bind(id.as_str()).bind(v.as_str());
+        }
+        q.execute(&mut **tx).await?;
+    }
+    Ok(())
+}
+
+/// Fills the alias index for databases created before it existed, and computes identities.
+pub(crate) async fn backfill_aliases(store: &Store) -> Result<(), StoreError> {
+    let missing = sqlx::query(
+        "SELECT COUNT(*) FROM advisories WHERE NOT EXISTS (SELECT 1 FROM vulnerability_ids v WHERE v.id = advisories.id)",
+    )
+    .fetch_one(&store.pool)
+    .await?
+    .try_get::<i64, _>(0)?;
+    if missing == 0 {
+        return Ok(());
+    }
+    let mut tx = store.pool.begin().await?;
+    let rows = sqlx::query("SELECT id, record FROM advisories")
+        .fetch_all(&mut *tx)
+        .await?;
+    sqlx::query("DELETE FROM advisory_aliases")
+        .execute(&mut *tx)
+        .await?;
+    for row in rows {
+        let advisory = decode(&row)?;
+        for alias in advisory.aliases.iter().filter(|a| **a != advisory.id) {
+            sqlx::query("INSERT INTO advisory_aliases (advisory_id, alias) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+                .bind(&advisory.id)
+                .bind(alias)
+                .execute(&mut *tx)
+                .await?;
+        }
+    }
+    recluster(&mut tx).await?;
+    tx.commit().await?;
+    Ok(())
+}
