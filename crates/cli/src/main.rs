@@ -1,6 +1,7 @@
 //! `patchwarden`: the command line. It parses flags, calls the engine, prints, and maps
 //! outcomes to exit codes (0 ok, 1 or `--exit-code N` findings when asked, 2 errors).
 
+mod db;
 mod demo;
 mod version_cmd;
 
@@ -105,15 +106,43 @@ enum VersionCommand {
 
 #[derive(Subcommand, Debug)]
 enum DbCommand {
-    /// Import OSV records: JSON files, directories of them, or osv.dev-style all.zip archives.
-    /// Malformed records are reported, skipped and counted; they do not stop the import.
+    /// Import feed files: OSV JSON files, directories of them or osv.dev all.zip archives;
+    /// the CISA KEV catalog (JSON); EPSS scores (CSV or .csv.gz); NVD CVE API 2.0 responses.
+    /// Each path is one source, imported in one transaction. Malformed OSV records are
+    /// reported, skipped and counted; they do not stop the import.
     #[command(
-        after_help = "Examples:\n  patchwarden db import osv/crates-all.zip\n  patchwarden db import advisories/ extra/GHSA-xxxx.json"
+        after_help = "The kind of each file is recognised from its name and content; --kind forces one.\n\nExamples:\n  patchwarden db import osv/crates-all.zip osv/PyPI-all.zip\n  patchwarden db import known_exploited_vulnerabilities.json epss_scores.csv.gz\n  patchwarden db import --kind nvd nvd-page-1.json"
     )]
     Import {
         /// Files, directories or .zip archives.
         #[arg(required = true, value_name = "PATH")]
         paths: Vec<PathBuf>,
+        /// Feed kind for every path: osv, kev, epss or nvd (default: recognised per file).
+        #[arg(long, value_name = "KIND")]
+        kind: Option<String>,
+    },
+    /// Show every source (records, last successful update, age) and advisory counts per
+    /// ecosystem; warn about OSV, KEV and EPSS sources older than the freshness limit.
+    #[command(
+        after_help = "Examples:\n  patchwarden db status\n  patchwarden db status --format json --freshness-hours 48"
+    )]
+    Status {
+        #[command(flatten)]
+        output: OutputArgs,
+        /// Hours after which an OSV, KEV or EPSS source is stale.
+        #[arg(long, default_value_t = db::DEFAULT_FRESHNESS_HOURS, value_name = "HOURS")]
+        freshness_hours: i64,
+    },
+    /// Show a vulnerability by any of its ids (CVE, GHSA, PYSEC, RUSTSEC, GO, distro ids):
+    /// its advisories, affected packages, CVSS, KEV and EPSS.
+    #[command(
+        after_help = "Examples:\n  patchwarden db show CVE-2023-44487\n  patchwarden db show GHSA-qppj-fm5r-hxr3 --format json"
+    )]
+    Show {
+        /// Any advisory id or alias.
+        id: String,
+        #[command(flatten)]
+        output: OutputArgs,
     },
 }
 
@@ -239,7 +268,16 @@ fn now_rfc3339() -> String {
 async fn run(cli: Cli) -> Result<u8> {
     match cli.command {
         Command::Scan(args) => scan(&cli.global, args).await,
-        Command::Db(DbCommand::Import { paths }) => db_import(&cli.global, &paths).await,
+        Command::Db(DbCommand::Import { paths, kind }) => {
+            db::import(&cli.global, &paths, kind.as_deref()).await
+        }
+        Command::Db(DbCommand::Status {
+            output,
+            freshness_hours,
+        }) => db::status(&cli.global, output.format, output.output, freshness_hours).await,
+        Command::Db(DbCommand::Show { id, output }) => {
+            db::show(&cli.global, &id, output.format, output.output).await
+        }
         Command::Demo(args) => demo::run(&cli.global, args).await,
         Command::Version(VersionCommand::Compare { ecosystem }) => {
             version_cmd::compare(
@@ -361,34 +399,4 @@ fn write_output(path: Option<&Path>, text: &str) -> Result<()> {
             }
         }
     }
-}
-
-async fn db_import(global: &Global, paths: &[PathBuf]) -> Result<u8> {
-    for p in paths {
-        std::fs::metadata(p).with_context(|| format!("{}", p.display()))?;
-    }
-    let store = open_store(global).await?;
-    let now = now_rfc3339();
-    for path in paths {
-        let report =
-            patchwarden_engine::import_advisories(&store, path, Strictness::Lenient, &now).await?;
-        for r in &report.rejected {
-            if !global.quiet {
-                eprintln!("warning: skipped malformed advisory {r}");
-            }
-        }
-        if !global.quiet {
-            println!(
-                "{}: {} records read, {} new, {} updated, {} unchanged, {} malformed",
-                path.display(),
-                report.read,
-                report.stats.inserted,
-                report.stats.updated,
-                report.stats.unchanged,
-                report.rejected.len()
-            );
-        }
-    }
-    store.close().await;
-    Ok(0)
 }

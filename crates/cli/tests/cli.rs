@@ -1,64 +1,12 @@
 //! End-to-end tests: they run the `patchwarden` binary as a user would.
 
+mod common;
+
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
+use common::*;
 use serde_json::Value;
-
-fn patchwarden(db: &Path) -> Command {
-    let mut cmd = Command::cargo_bin("patchwarden").unwrap_or_else(|e| panic!("{e}"));
-    cmd.env_remove("PATCHWARDEN_DATABASE")
-        .arg("--database")
-        .arg(db);
-    cmd
-}
-
-fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-/// The shared real-world data (`../shared/data` beside the repository), or `None` after
-/// saying why the test is skipped.
-fn shared_data() -> Option<PathBuf> {
-    let dir = std::env::var_os("PATCHWARDEN_SHARED_DATA")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| repo_root().join("../shared/data"));
-    if dir.join("osv-all").is_dir() {
-        Some(dir)
-    } else {
-        eprintln!(
-            "skipping: shared data not found at {} (set PATCHWARDEN_SHARED_DATA)",
-            dir.display()
-        );
-        None
-    }
-}
-
-/// Extracts one entry of `lockfiles.zip` into `dir` under `name`.
-fn extract_lockfile(data: &Path, entry: &str, dir: &Path, name: &str) -> PathBuf {
-    let file = std::fs::File::open(data.join("lockfiles.zip")).unwrap_or_else(|e| panic!("{e}"));
-    let mut zip = zip::ZipArchive::new(file).unwrap_or_else(|e| panic!("{e}"));
-    let mut src = zip
-        .by_name(entry)
-        .unwrap_or_else(|e| panic!("{entry}: {e}"));
-    let path = dir.join(name);
-    let mut out = std::fs::File::create(&path).unwrap_or_else(|e| panic!("{e}"));
-    std::io::copy(&mut src, &mut out).unwrap_or_else(|e| panic!("{e}"));
-    path
-}
-
-fn json_stdout(cmd: &mut Command) -> Value {
-    let out = cmd.output().unwrap_or_else(|e| panic!("{e}"));
-    assert!(
-        out.status.success(),
-        "exit {:?}; stderr: {}",
-        out.status.code(),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stdout)))
-}
 
 /// (advisory id, package, version) of every finding in a scan document.
 fn finding_keys(scan: &Value) -> BTreeSet<(String, String, String)> {

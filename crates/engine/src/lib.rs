@@ -5,6 +5,8 @@
 //! a path and matches them against the stored advisories, returning a [`ScanResult`] that
 //! the `report` crate renders.
 
+pub mod intel;
+
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -31,6 +33,14 @@ pub enum EngineError {
     /// The database failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// A KEV, EPSS or NVD file is not what it should be.
+    #[error("{path}: {message}")]
+    Feed {
+        /// The file.
+        path: String,
+        /// What is wrong.
+        message: String,
+    },
 }
 
 /// What an advisory import did.
@@ -53,28 +63,24 @@ pub enum Strictness {
     Lenient,
 }
 
-/// Reads OSV records from a file, directory or `all.zip` and upserts them into the store.
+/// Reads OSV records from a file, directory or `all.zip` and upserts them into the store, as
+/// one source named by the path, in one transaction.
 pub async fn import_advisories(
     store: &Store,
     path: &Path,
     strictness: Strictness,
     now: &str,
 ) -> Result<ImportReport, EngineError> {
-    let batch = patchwarden_intel::read_osv(path)?;
-    if strictness == Strictness::Strict
-        && let Some(first) = batch.rejected.first()
-    {
-        return Err(EngineError::MalformedAdvisory(first.clone()));
-    }
-    let source = path.display().to_string();
-    let stats = store
-        .upsert_advisories(&batch.advisories, &source, now)
-        .await?;
-    Ok(ImportReport {
-        read: batch.advisories.len() + batch.rejected.len(),
-        stats,
-        rejected: batch.rejected,
-    })
+    let meta = patchwarden_store::SourceMeta {
+        name: intel::source_name(path),
+        kind: intel::FeedKind::Osv.as_str().to_string(),
+        location: path.display().to_string(),
+        ..Default::default()
+    };
+    let report =
+        intel::import_feed(store, path, intel::FeedKind::Osv, meta, strictness, now).await?;
+    store.refresh_identities().await?;
+    Ok(report)
 }
 
 /// One vulnerability affecting one component.

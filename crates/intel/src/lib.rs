@@ -87,6 +87,50 @@ pub type Visited = Result<OsvRecord, Rejected>;
 /// Receives records one by one; returns `false` to stop the walk early.
 pub type Visitor<'a> = dyn FnMut(Visited) -> bool + 'a;
 
+/// Decides from a record's `id` and `modified` alone that it need not be parsed (e.g. it is
+/// stored already with that `modified`).
+pub type Skip<'a> = dyn Fn(&str, &str) -> bool + 'a;
+
+/// Reads only `id` and `modified`, borrowing from the bytes: a fraction of a full parse.
+fn peek_id_modified(
+    bytes: &[u8],
+) -> Option<(std::borrow::Cow<'_, str>, std::borrow::Cow<'_, str>)> {
+    #[derive(serde::Deserialize)]
+    struct Head<'a> {
+        #[serde(borrow)]
+        id: Option<std::borrow::Cow<'a, str>>,
+        #[serde(borrow)]
+        modified: Option<std::borrow::Cow<'a, str>>,
+    }
+    let head: Head<'_> = serde_json::from_slice(bytes).ok()?;
+    Some((head.id?, head.modified?))
+}
+
+/// Per-walk state: the visitor, the skip rule and how many records it skipped.
+struct Walk<'v, 's> {
+    visit: &'v mut Visitor<'v>,
+    skip: Option<&'s Skip<'s>>,
+    skipped: usize,
+}
+
+impl Walk<'_, '_> {
+    /// Hands one record over (unless skipped); returns whether to go on.
+    fn record(&mut self, origin: String, bytes: &[u8]) -> bool {
+        if let Some(skip) = self.skip
+            && let Some((id, modified)) = peek_id_modified(bytes)
+            && skip(&id, &modified)
+        {
+            self.skipped += 1;
+            return true;
+        }
+        (self.visit)(parse_record(origin, bytes))
+    }
+
+    fn too_large(&mut self, origin: String) -> bool {
+        (self.visit)(too_large(origin))
+    }
+}
+
 fn parse_record(origin: String, bytes: &[u8]) -> Visited {
     let rejected = |error: String| Rejected {
         origin: origin.clone(),
@@ -130,14 +174,30 @@ pub fn read_osv(path: &Path) -> Result<Batch, IntelError> {
 /// Streams OSV records from a `.json` file, a `.zip` archive, or a directory of `.json` files
 /// to `visit`, one at a time, in a stable order. Only one record is in memory at once.
 pub fn visit_osv(path: &Path, visit: &mut Visitor<'_>) -> Result<(), IntelError> {
+    visit_osv_skipping(path, None, visit).map(|_| ())
+}
+
+/// As [`visit_osv`], but records for which `skip(id, modified)` holds are not parsed nor
+/// visited; returns how many were skipped.
+pub fn visit_osv_skipping<'v>(
+    path: &Path,
+    skip: Option<&Skip<'_>>,
+    visit: &'v mut Visitor<'v>,
+) -> Result<usize, IntelError> {
     let meta = std::fs::metadata(path).map_err(io_error(path))?;
+    let mut walk = Walk {
+        visit,
+        skip,
+        skipped: 0,
+    };
     if meta.is_dir() {
-        read_dir(path, visit)
+        read_dir(path, &mut walk)?;
     } else if has_extension(path, "zip") {
-        read_zip(path, visit)
+        read_zip(path, &mut walk)?;
     } else {
-        read_json_file(path, visit).map(|_| ())
+        read_json_file(path, &mut walk)?;
     }
+    Ok(walk.skipped)
 }
 
 fn has_extension(path: &Path, ext: &str) -> bool {
@@ -147,7 +207,7 @@ fn has_extension(path: &Path, ext: &str) -> bool {
 }
 
 /// Reads one JSON file; returns whether the visitor wants more.
-fn read_json_file(path: &Path, visit: &mut Visitor<'_>) -> Result<bool, IntelError> {
+fn read_json_file(path: &Path, walk: &mut Walk<'_, '_>) -> Result<bool, IntelError> {
     let file = std::fs::File::open(path).map_err(io_error(path))?;
     let mut bytes = Vec::new();
     file.take(MAX_RECORD_BYTES + 1)
@@ -155,13 +215,13 @@ fn read_json_file(path: &Path, visit: &mut Visitor<'_>) -> Result<bool, IntelErr
         .map_err(io_error(path))?;
     let origin = path.display().to_string();
     Ok(if bytes.len() as u64 > MAX_RECORD_BYTES {
-        visit(too_large(origin))
+        walk.too_large(origin)
     } else {
-        visit(parse_record(origin, &bytes))
+        walk.record(origin, &bytes)
     })
 }
 
-fn read_dir(root: &Path, visit: &mut Visitor<'_>) -> Result<(), IntelError> {
+fn read_dir(root: &Path, walk: &mut Walk<'_, '_>) -> Result<(), IntelError> {
     let walker = walkdir::WalkDir::new(root)
         .follow_links(false)
         .sort_by_file_name();
@@ -177,7 +237,7 @@ fn read_dir(root: &Path, visit: &mut Visitor<'_>) -> Result<(), IntelError> {
         })?;
         if entry.file_type().is_file()
             && has_extension(entry.path(), "json")
-            && !read_json_file(entry.path(), visit)?
+            && !read_json_file(entry.path(), walk)?
         {
             break;
         }
@@ -185,7 +245,7 @@ fn read_dir(root: &Path, visit: &mut Visitor<'_>) -> Result<(), IntelError> {
     Ok(())
 }
 
-fn read_zip(path: &Path, visit: &mut Visitor<'_>) -> Result<(), IntelError> {
+fn read_zip(path: &Path, walk: &mut Walk<'_, '_>) -> Result<(), IntelError> {
     let archive_error = |message: String| IntelError::Archive {
         path: path.to_path_buf(),
         message,
@@ -224,9 +284,9 @@ fn read_zip(path: &Path, visit: &mut Visitor<'_>) -> Result<(), IntelError> {
             )));
         }
         let more = if read as u64 > MAX_RECORD_BYTES {
-            visit(too_large(origin))
+            walk.too_large(origin)
         } else {
-            visit(parse_record(origin, &bytes))
+            walk.record(origin, &bytes)
         };
         if !more {
             break;

@@ -7,7 +7,7 @@ use patchwarden_core::{Ecosystem, normalize_package_name};
 use patchwarden_osv::{Advisory, ClusterInput, cluster};
 use sqlx::{Any, AssertSqlSafe, Row, Transaction};
 
-use crate::{ImportStats, SourceMeta, Store, StoreError, placeholders};
+use crate::{Backend, ImportStats, SourceMeta, Store, StoreError, placeholders};
 
 /// Rows per multi-row statement: few round trips, well under every backend's parameter limit.
 const CHUNK: usize = 200;
@@ -25,6 +25,7 @@ pub struct RecordRef<'a> {
 /// a killed process leaves the source exactly as it was before.
 pub struct AdvisoryImport {
     tx: Transaction<'static, Any>,
+    backend: Backend,
     known: HashMap<String, String>,
     stats: ImportStats,
     source: String,
@@ -48,6 +49,7 @@ impl Store {
         }
         Ok(AdvisoryImport {
             tx,
+            backend: self.backend,
             known,
             stats: ImportStats::default(),
             source: source.to_string(),
@@ -79,7 +81,9 @@ impl Store {
             .collect();
         let mut import = self.begin_advisory_import(source, now).await?;
         import.add(&records).await?;
-        import.finish(None).await
+        let stats = import.finish(None).await?;
+        self.refresh_identities().await?;
+        Ok(stats)
     }
 
     /// Every stored advisory (withdrawn ones included) that names `name` in `ecosystem`.
@@ -217,7 +221,7 @@ impl AdvisoryImport {
         for table in ["advisory_packages", "advisory_aliases"] {
             let sql = format!(
                 "DELETE FROM {table} WHERE advisory_id IN ({})",
-                placeholders(1, ids.len(), 1).trim_matches(['(', ')'])
+                placeholders(self.backend, 1, ids.len()).trim_matches(['(', ')'])
             );
             let mut q = sqlx::query(AssertSqlSafe(sql));
             for id in &ids {
@@ -230,7 +234,7 @@ impl AdvisoryImport {
              ON CONFLICT (id) DO UPDATE SET modified = excluded.modified, published = excluded.published,
                  withdrawn = excluded.withdrawn, source = excluded.source, record = excluded.record,
                  imported_at = excluded.imported_at",
-            placeholders(chunk.len(), 7, 1)
+            placeholders(self.backend, chunk.len(), 7)
         );
         let mut q = sqlx::query(AssertSqlSafe(sql));
         for r in chunk {
@@ -267,7 +271,7 @@ impl AdvisoryImport {
         for part in packages.chunks(CHUNK) {
             let sql = format!(
                 "INSERT INTO advisory_packages (ecosystem, name, advisory_id) VALUES {}",
-                placeholders(part.len(), 3, 1)
+                placeholders(self.backend, part.len(), 3)
             );
             let mut q = sqlx::query(AssertSqlSafe(sql));
             for (eco, name, id) in part {
@@ -278,7 +282,7 @@ impl AdvisoryImport {
         for part in aliases.chunks(CHUNK) {
             let sql = format!(
                 "INSERT INTO advisory_aliases (advisory_id, alias) VALUES {}",
-                placeholders(part.len(), 2, 1)
+                placeholders(self.backend, part.len(), 2)
             );
             let mut q = sqlx::query(AssertSqlSafe(sql));
             for (id, alias) in part {
@@ -294,11 +298,28 @@ impl AdvisoryImport {
         self.stats
     }
 
-    /// Recomputes vulnerability identities when anything changed, records the source, and
-    /// commits. Until this returns, nothing of the import is visible to others.
+    /// The `modified` stamp stored for every advisory id, as the import started; lets a
+    /// reader skip unchanged records before parsing them whole.
+    pub fn known(&self) -> &HashMap<String, String> {
+        &self.known
+    }
+
+    /// Counts records the reader skipped because they were stored unchanged.
+    pub fn count_unchanged(&mut self, n: usize) {
+        self.stats.unchanged += n;
+    }
+
+    /// Records the source and commits. When advisories changed, vulnerability identities are
+    /// marked for recomputation in the same transaction; [`Store::refresh_identities`] (or the
+    /// next open) recomputes them, once for any number of sources.
     pub async fn finish(mut self, source: Option<&SourceMeta>) -> Result<ImportStats, StoreError> {
         if self.stats.inserted + self.stats.updated > 0 {
-            recluster(&mut self.tx).await?;
+            sqlx::query(
+                "INSERT INTO store_state (key, value) VALUES ('identities_dirty', '1')
+                 ON CONFLICT (key) DO UPDATE SET value = '1'",
+            )
+            .execute(&mut *self.tx)
+            .await?;
         }
         if let Some(meta) = source {
             crate::feeds::record_success(&mut self.tx, meta, &self.now).await?;
@@ -309,7 +330,10 @@ impl AdvisoryImport {
 }
 
 /// Rebuilds `vulnerability_ids` from every advisory's id, aliases and publication date.
-pub(crate) async fn recluster(tx: &mut Transaction<'static, Any>) -> Result<(), StoreError> {
+pub(crate) async fn recluster(
+    tx: &mut Transaction<'static, Any>,
+    backend: Backend,
+) -> Result<(), StoreError> {
     let advisories = sqlx::query("SELECT id, published FROM advisories")
         .fetch_all(&mut **tx)
         .await?;
@@ -340,7 +364,7 @@ pub(crate) async fn recluster(tx: &mut Transaction<'static, Any>) -> Result<(), 
     for part in pairs.chunks(CHUNK * 2) {
         let sql = format!(
             "INSERT INTO vulnerability_ids (id, vulnerability_id) VALUES {}",
-            placeholders(part.len(), 2, 1)
+            placeholders(backend, part.len(), 2)
         );
         let mut q = sqlx::query(AssertSqlSafe(sql));
         for (id, v) in part {
@@ -351,35 +375,70 @@ pub(crate) async fn recluster(tx: &mut Transaction<'static, Any>) -> Result<(), 
     Ok(())
 }
 
-/// Fills the alias index for databases created before it existed, and computes identities.
-pub(crate) async fn backfill_aliases(store: &Store) -> Result<(), StoreError> {
-    let missing = sqlx::query(
-        "SELECT COUNT(*) FROM advisories WHERE NOT EXISTS (SELECT 1 FROM vulnerability_ids v WHERE v.id = advisories.id)",
-    )
-    .fetch_one(&store.pool)
-    .await?
-    .try_get::<i64, _>(0)?;
-    if missing == 0 {
-        return Ok(());
+impl Store {
+    /// Recomputes vulnerability identities if an import changed advisories since the last
+    /// computation. Cheap when nothing changed.
+    pub async fn refresh_identities(&self) -> Result<(), StoreError> {
+        if state(self, "identities_dirty").await?.as_deref() != Some("1") {
+            return Ok(());
+        }
+        let mut tx = self.pool.begin().await?;
+        recluster(&mut tx, self.backend).await?;
+        sqlx::query("UPDATE store_state SET value = '0' WHERE key = 'identities_dirty'")
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
     }
-    let mut tx = store.pool.begin().await?;
-    let rows = sqlx::query("SELECT id, record FROM advisories")
-        .fetch_all(&mut *tx)
-        .await?;
-    sqlx::query("DELETE FROM advisory_aliases")
-        .execute(&mut *tx)
-        .await?;
-    for row in rows {
-        let advisory = decode(&row)?;
-        for alias in advisory.aliases.iter().filter(|a| **a != advisory.id) {
-            sqlx::query("INSERT INTO advisory_aliases (advisory_id, alias) VALUES ($1, $2) ON CONFLICT DO NOTHING")
-                .bind(&advisory.id)
-                .bind(alias)
+}
+
+async fn state(store: &Store, key: &str) -> Result<Option<String>, StoreError> {
+    Ok(sqlx::query("SELECT value FROM store_state WHERE key = $1")
+        .bind(key)
+        .fetch_optional(&store.pool)
+        .await?
+        .map(|r| r.try_get::<String, _>(0))
+        .transpose()?)
+}
+
+/// Brings a database up to date on open: builds the alias index once for databases created
+/// before it existed, then computes any pending vulnerability identities.
+pub(crate) async fn upgrade(store: &Store) -> Result<(), StoreError> {
+    if state(store, "aliases_indexed").await?.as_deref() != Some("1") {
+        let mut tx = store.pool.begin().await?;
+        let rows = sqlx::query("SELECT id, record FROM advisories")
+            .fetch_all(&mut *tx)
+            .await?;
+        if !rows.is_empty() {
+            sqlx::query("DELETE FROM advisory_aliases")
                 .execute(&mut *tx)
                 .await?;
+            for row in rows {
+                let advisory = decode(&row)?;
+                for alias in advisory.aliases.iter().filter(|a| **a != advisory.id) {
+                    sqlx::query(
+                        "INSERT INTO advisory_aliases (advisory_id, alias) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+                    )
+                    .bind(&advisory.id)
+                    .bind(alias)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+            }
+            sqlx::query(
+                "INSERT INTO store_state (key, value) VALUES ('identities_dirty', '1')
+                 ON CONFLICT (key) DO UPDATE SET value = '1'",
+            )
+            .execute(&mut *tx)
+            .await?;
         }
+        sqlx::query(
+            "INSERT INTO store_state (key, value) VALUES ('aliases_indexed', '1')
+             ON CONFLICT (key) DO UPDATE SET value = '1'",
+        )
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
     }
-    recluster(&mut tx).await?;
-    tx.commit().await?;
-    Ok(())
+    store.refresh_identities().await
 }

@@ -205,7 +205,7 @@ impl Store {
             let sql = format!(
                 "INSERT INTO kev (cve_id, date_added, due_date, ransomware, vendor_project, product, vulnerability_name, required_action, notes)
                  VALUES {} ON CONFLICT (cve_id) DO NOTHING",
-                placeholders(part.len(), 9, 1)
+                placeholders(self.backend, part.len(), 9)
             );
             let mut q = sqlx::query(AssertSqlSafe(sql));
             for r in part {
@@ -239,7 +239,7 @@ impl Store {
         for part in rows.chunks(CHUNK) {
             let sql = format!(
                 "INSERT INTO epss (cve, score, percentile, score_date) VALUES {} ON CONFLICT (cve) DO NOTHING",
-                placeholders(part.len(), 4, 1)
+                placeholders(self.backend, part.len(), 4)
             );
             let mut q = sqlx::query(AssertSqlSafe(sql));
             for r in part {
@@ -269,7 +269,7 @@ impl Store {
                 "INSERT INTO nvd_cves (id, published, last_modified, description, cvss, cwes, refs) VALUES {}
                  ON CONFLICT (id) DO UPDATE SET published = excluded.published, last_modified = excluded.last_modified,
                      description = excluded.description, cvss = excluded.cvss, cwes = excluded.cwes, refs = excluded.refs",
-                placeholders(part.len(), 7, 1)
+                placeholders(self.backend, part.len(), 7)
             );
             let mut q = sqlx::query(AssertSqlSafe(sql));
             for r in part {

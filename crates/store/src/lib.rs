@@ -114,10 +114,12 @@ pub fn redact(target: &str) -> String {
     }
 }
 
-/// `($1, $2, $3), ($4, $5, $6)`: `rows` groups of `cols` numbered placeholders from `first`.
-pub(crate) fn placeholders(rows: usize, cols: usize, first: usize) -> String {
+/// `rows` groups of `cols` placeholders for a multi-row statement: `($1, $2), ($3, $4)` on
+/// PostgreSQL; `(?, ?), (?, ?)` on SQLite, where numbered names would cost a scan of the
+/// statement's parameter list for every bound value (quadratic in the row count).
+pub(crate) fn placeholders(backend: Backend, rows: usize, cols: usize) -> String {
     let mut out = String::with_capacity(rows * cols * 5);
-    let mut n = first;
+    let mut n = 1;
     for r in 0..rows {
         if r > 0 {
             out.push_str(", ");
@@ -127,8 +129,13 @@ pub(crate) fn placeholders(rows: usize, cols: usize, first: usize) -> String {
             if c > 0 {
                 out.push_str(", ");
             }
-            out.push('$');
-            out.push_str(&n.to_string());
+            match backend {
+                Backend::Sqlite => out.push('?'),
+                Backend::Postgres => {
+                    out.push('$');
+                    out.push_str(&n.to_string());
+                }
+            }
             n += 1;
         }
         out.push(')');
@@ -193,6 +200,23 @@ impl Store {
         }
         let pool = AnyPoolOptions::new()
             .max_connections(max)
+            .after_connect(move |conn, _| {
+                Box::pin(async move {
+                    if backend == Backend::Sqlite {
+                        // WAL with synchronous=NORMAL: a crashed or killed process loses no
+                        // committed transaction (only a power cut may lose the last one), and
+                        // bulk imports skip an fsync per commit. A 16 MiB page cache per
+                        // connection keeps the package and alias indexes in memory.
+                        sqlx::query("PRAGMA synchronous = NORMAL")
+                            .execute(&mut *conn)
+                            .await?;
+                        sqlx::query("PRAGMA cache_size = -16384")
+                            .execute(&mut *conn)
+                            .await?;
+                    }
+                    Ok(())
+                })
+            })
             .connect(&url)
             .await
             .map_err(open_error)?;
@@ -210,7 +234,7 @@ impl Store {
                 source,
             })?;
         let store = Store { pool, backend };
-        advisories::backfill_aliases(&store).await?;
+        advisories::upgrade(&store).await?;
         Ok(store)
     }
 
@@ -269,9 +293,12 @@ mod tests {
     }
 
     #[test]
-    fn placeholders_number_rows_in_order() {
-        assert_eq!(placeholders(2, 3, 1), "($1, $2, $3), ($4, $5, $6)");
-        assert_eq!(placeholders(1, 1, 5), "($5)");
+    fn placeholders_per_backend() {
+        assert_eq!(
+            placeholders(Backend::Postgres, 2, 3),
+            "($1, $2, $3), ($4, $5, $6)"
+        );
+        assert_eq!(placeholders(Backend::Sqlite, 2, 2), "(?, ?), (?, ?)");
     }
 
     #[test]

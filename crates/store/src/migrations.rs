@@ -24,6 +24,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0002_intel.sql"),
         include_str!("../migrations/postgres/0002_intel.sql"),
     ),
+    (
+        3,
+        "store state",
+        include_str!("../migrations/sqlite/0003_store_state.sql"),
+        include_str!("../migrations/postgres/0003_store_state.sql"),
+    ),
 ];
 
 #[derive(Debug)]

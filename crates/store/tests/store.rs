@@ -65,6 +65,10 @@ async fn exercise_intel(store: &Store) {
         .finish(Some(&meta))
         .await
         .unwrap_or_else(|e| panic!("{e}"));
+    store
+        .refresh_identities()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
 
     // Any id of the cluster leads to the CVE; the lone advisory is its own identity.
     for id in ["GHSA-aaaa", "PYSEC-zzzz", "CVE-2021-44228"] {

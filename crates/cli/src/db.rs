@@ -1,0 +1,381 @@
+//! `patchwarden db import|status|show`: the advisory database.
+
+use std::path::PathBuf;
+
+use anyhow::{Context, Result};
+use patchwarden_engine::Strictness;
+use patchwarden_engine::intel::{FeedKind, import_feed, source_name};
+use patchwarden_store::{SourceMeta, Store};
+use serde_json::{Value, json};
+
+use crate::{Format, Global, now_rfc3339, open_store, write_output};
+
+/// Hours after which an OSV, KEV or EPSS source counts as stale.
+pub const DEFAULT_FRESHNESS_HOURS: i64 = 24;
+
+/// `db import`: every path as one source, malformed OSV records skipped and counted.
+pub async fn import(global: &Global, paths: &[PathBuf], kind: Option<&str>) -> Result<u8> {
+    let forced = kind
+        .map(|k| {
+            FeedKind::parse(k)
+                .with_context(|| format!("unknown feed kind `{k}` (osv, kev, epss, nvd)"))
+        })
+        .transpose()?;
+    let mut kinds = Vec::new();
+    for p in paths {
+        std::fs::metadata(p).with_context(|| format!("{}", p.display()))?;
+        kinds.push(match forced {
+            Some(k) => k,
+            None => FeedKind::detect(p)?,
+        });
+    }
+    let store = open_store(global).await?;
+    let now = now_rfc3339();
+    for (path, kind) in paths.iter().zip(kinds) {
+        let meta = SourceMeta {
+            name: source_name(path),
+            kind: kind.as_str().to_string(),
+            location: path.display().to_string(),
+            sha256: None,
+            ..Default::default()
+        };
+        let report = import_feed(&store, path, kind, meta, Strictness::Lenient, &now).await?;
+        if !global.quiet {
+            for r in &report.rejected {
+                eprintln!("warning: skipped malformed advisory {r}");
+            }
+            match kind {
+                FeedKind::Osv => println!(
+                    "{}: {} records read, {} new, {} updated, {} unchanged, {} malformed",
+                    path.display(),
+                    report.read,
+                    report.stats.inserted,
+                    report.stats.updated,
+                    report.stats.unchanged,
+                    report.rejected.len()
+                ),
+                other => println!(
+                    "{}: {} {} records imported",
+                    path.display(),
+                    report.read,
+                    other.as_str()
+                ),
+            }
+        }
+    }
+    // Vulnerability identities once for all sources, not once per source.
+    store.refresh_identities().await?;
+    store.close().await;
+    Ok(0)
+}
+
+/// Hours between two RFC 3339 timestamps, when both parse.
+fn hours_between(earlier: &str, later: &str) -> Option<i64> {
+    use time::format_description::well_known::Rfc3339;
+    let a = time::OffsetDateTime::parse(earlier, &Rfc3339).ok()?;
+    let b = time::OffsetDateTime::parse(later, &Rfc3339).ok()?;
+    Some((b - a).whole_hours())
+}
+
+/// Whether a source kind has a freshness requirement (OSV, KEV and EPSS are daily feeds).
+fn has_freshness(kind: &str) -> bool {
+    matches!(kind, "osv" | "kev" | "epss")
+}
+
+/// The `db status` document.
+pub async fn status_document(store: &Store, now: &str, freshness_hours: i64) -> Result<Value> {
+    let sources = store.sources().await?;
+    let by_ecosystem = store.advisory_counts_by_ecosystem().await?;
+    let mut rows = Vec::new();
+    for s in &sources {
+        let age = s
+            .last_success
+            .as_deref()
+            .and_then(|t| hours_between(t, now));
+        let stale = has_freshness(&s.kind) && age.is_none_or(|h| h >= freshness_hours);
+        rows.push(json!({
+            "name": s.name, "kind": s.kind, "location": s.location, "records": s.records,
+            "last_success": s.last_success, "age_hours": age, "last_attempt": s.last_attempt,
+            "last_error": s.last_error, "stale": stale,
+        }));
+    }
+    Ok(json!({
+        "checked_at": now,
+        "freshness_hours": freshness_hours,
+        "advisories": store.advisory_count().await?,
+        "advisories_by_ecosystem": by_ecosystem.iter().map(|(e, n)| {
+            (if e.is_empty() { "(no package)".to_string() } else { e.clone() }, json!(n))
+        }).collect::<serde_json::Map<_, _>>(),
+        "sources": rows,
+    }))
+}
+
+/// `db status`: per source records, last success and age, with stale sources flagged.
+pub async fn status(
+    global: &Global,
+    format: Format,
+    output: Option<PathBuf>,
+    freshness_hours: i64,
+) -> Result<u8> {
+    let store = open_store(global).await?;
+    let doc = status_document(&store, &now_rfc3339(), freshness_hours).await?;
+    store.close().await;
+    let text = match format {
+        Format::Json => format!("{}\n", serde_json::to_string_pretty(&doc)?),
+        Format::Table => status_table(&doc),
+    };
+    write_output(output.as_deref(), &text)?;
+    let stale: Vec<&str> = doc["sources"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|s| s["stale"].as_bool() == Some(true))
+        .filter_map(|s| s["name"].as_str())
+        .collect();
+    if !stale.is_empty() && !global.quiet {
+        eprintln!(
+            "warning: {} source(s) older than {freshness_hours} h: {}; run `patchwarden db update` or re-import",
+            stale.len(),
+            stale.join(", ")
+        );
+    }
+    Ok(0)
+}
+
+fn status_table(doc: &Value) -> String {
+    let mut t = comfy_table::Table::new();
+    t.load_preset(comfy_table::presets::UTF8_FULL_CONDENSED);
+    t.set_header(["Source", "Kind", "Records", "Last success", "Age", "State"]);
+    for s in doc["sources"].as_array().into_iter().flatten() {
+        let state = match (s["last_error"].as_str(), s["stale"].as_bool()) {
+            (Some(e), _) => format!("last attempt failed: {e}"),
+            (None, Some(true)) => "stale".to_string(),
+            _ => "ok".to_string(),
+        };
+        t.add_row([
+            s["name"].as_str().unwrap_or_default().to_string(),
+            s["kind"].as_str().unwrap_or_default().to_string(),
+            s["records"].to_string(),
+            s["last_success"].as_str().unwrap_or("never").to_string(),
+            s["age_hours"]
+                .as_i64()
+                .map(|h| format!("{h} h"))
+                .unwrap_or_else(|| "-".into()),
+            state,
+        ]);
+    }
+    let mut out = format!("{t}\n{} advisories:", doc["advisories"]);
+    for (eco, n) in doc["advisories_by_ecosystem"]
+        .as_object()
+        .into_iter()
+        .flatten()
+    {
+        out.push_str(&format!(" {eco} {n},"));
+    }
+    out.pop();
+    out.push('\n');
+    out
+}
+
+/// The `db show` document for any id or alias, or `None` when nothing is known of it.
+pub async fn show_document(store: &Store, id: &str) -> Result<Option<Value>> {
+    let vulnerability = store
+        .vulnerability_of(id)
+        .await?
+        .unwrap_or_else(|| id.to_string());
+    let ids = store.vulnerability_ids(&vulnerability).await?;
+    let advisories = store.advisories_of(&vulnerability).await?;
+    let cves: Vec<String> = if ids.is_empty() {
+        vec![id.to_string()]
+    } else {
+        ids.iter()
+            .filter(|i| i.starts_with("CVE-"))
+            .cloned()
+            .collect()
+    };
+    let mut kev = Vec::new();
+    let mut epss = Vec::new();
+    let mut nvd = Vec::new();
+    for cve in &cves {
+        if let Some(k) = store.kev_for(cve).await? {
+            kev.push(k);
+        }
+        if let Some(e) = store.epss_for(cve).await? {
+            epss.push(e);
+        }
+        if let Some(n) = store.nvd_for(cve).await? {
+            nvd.push(n);
+        }
+    }
+    if advisories.is_empty() && kev.is_empty() && epss.is_empty() && nvd.is_empty() {
+        return Ok(None);
+    }
+    // Severity from the advisories first; NVD's vectors when no advisory has one.
+    let mut cvss = advisories
+        .iter()
+        .flat_map(|(a, _)| {
+            (0..a.affected.len().max(1)).map(move |i| patchwarden_policy::assess(a, i))
+        })
+        .filter_map(|s| s.cvss.map(|c| (c, "advisory")))
+        .collect::<Vec<_>>();
+    if cvss.is_empty() {
+        for n in &nvd {
+            for v in n.cvss.as_array().into_iter().flatten() {
+                if let Some(c) = v["vector"]
+                    .as_str()
+                    .and_then(patchwarden_policy::score_vector)
+                {
+                    cvss.push((c, "nvd"));
+                }
+            }
+        }
+    }
+    cvss.sort_by_key(|(c, _)| match c.version {
+        "3.1" => 0,
+        "4.0" => 1,
+        "3.0" => 2,
+        _ => 3,
+    });
+    let best = cvss.first();
+    Ok(Some(json!({
+        "vulnerability_id": vulnerability,
+        "ids": if ids.is_empty() { vec![id.to_string()] } else { ids },
+        "summary": advisories.iter().find_map(|(a, _)| a.summary.clone()),
+        "severity": best.map(|(c, _)| patchwarden_core::Severity::from_score(c.score)),
+        "cvss": best.map(|(c, from)| json!({"version": c.version, "vector": c.vector, "score": c.score, "from": from})),
+        "kev": kev,
+        "epss": epss,
+        "nvd": nvd,
+        "advisories": advisories.iter().map(|(a, source)| json!({
+            "id": a.id, "summary": a.summary, "published": a.published, "modified": a.modified,
+            "withdrawn": a.withdrawn, "source": source,
+            "affected": a.affected.iter().filter_map(|x| x.package.as_ref().map(|p| json!({
+                "ecosystem": p.ecosystem, "name": p.name,
+                "ranges": x.ranges.iter().map(|r| json!({"type": r.kind, "events": r.events})).collect::<Vec<_>>(),
+                "versions": x.versions.len(),
+            }))).collect::<Vec<_>>(),
+        })).collect::<Vec<_>>(),
+    })))
+}
+
+/// `db show ID`: the vulnerability with its advisories, affected packages, CVSS, KEV, EPSS.
+pub async fn show(
+    global: &Global,
+    id: &str,
+    format: Format,
+    output: Option<PathBuf>,
+) -> Result<u8> {
+    let store = open_store(global).await?;
+    let doc = show_document(&store, id).await?;
+    store.close().await;
+    let Some(doc) = doc else {
+        anyhow::bail!("{id}: no advisory, KEV, EPSS or NVD record in the database");
+    };
+    let text = match format {
+        Format::Json => format!("{}\n", serde_json::to_string_pretty(&doc)?),
+        Format::Table => show_text(&doc),
+    };
+    write_output(output.as_deref(), &text)?;
+    Ok(0)
+}
+
+fn show_text(doc: &Value) -> String {
+    let s = |v: &Value| v.as_str().unwrap_or_default().to_string();
+    let mut out = format!("{}\n", s(&doc["vulnerability_id"]));
+    let ids: Vec<String> = doc["ids"].as_array().into_iter().flatten().map(s).collect();
+    out.push_str(&format!("  ids:       {}\n", ids.join(", ")));
+    if let Some(summary) = doc["summary"].as_str() {
+        out.push_str(&format!("  summary:   {summary}\n"));
+    }
+    match doc["cvss"].as_object() {
+        Some(c) => out.push_str(&format!(
+            "  severity:  {} {} ({}, from {})\n",
+            s(&doc["severity"]),
+            c.get("score").cloned().unwrap_or_default(),
+            c.get("vector").map(s).unwrap_or_default(),
+            c.get("from").map(s).unwrap_or_default()
+        )),
+        None => out.push_str("  severity:  Unknown\n"),
+    }
+    for k in doc["kev"].as_array().into_iter().flatten() {
+        out.push_str(&format!(
+            "  KEV:       {} added {}, due {}{}\n",
+            s(&k["cve_id"]),
+            s(&k["date_added"]),
+            s(&k["due_date"]),
+            if k["ransomware"].as_bool() == Some(true) {
+                ", known ransomware use"
+            } else {
+                ""
+            }
+        ));
+    }
+    for e in doc["epss"].as_array().into_iter().flatten() {
+        out.push_str(&format!(
+            "  EPSS:      {} {} (percentile {}) scored {}\n",
+            s(&e["cve"]),
+            e["score"],
+            e["percentile"],
+            e["score_date"].as_str().unwrap_or("?")
+        ));
+    }
+    for n in doc["nvd"].as_array().into_iter().flatten() {
+        let cwes: Vec<String> = n["cwes"].as_array().into_iter().flatten().map(s).collect();
+        out.push_str(&format!(
+            "  NVD:       {} published {}{}\n",
+            s(&n["id"]),
+            n["published"].as_str().unwrap_or("?"),
+            if cwes.is_empty() {
+                String::new()
+            } else {
+                format!(", {}", cwes.join(", "))
+            }
+        ));
+    }
+    let advisories = doc["advisories"]
+        .as_array()
+        .map(|a| a.as_slice())
+        .unwrap_or_default();
+    if !advisories.is_empty() {
+        out.push_str("  advisories:\n");
+    }
+    for a in advisories {
+        out.push_str(&format!(
+            "    {} (modified {}){}\n",
+            s(&a["id"]),
+            s(&a["modified"]),
+            if a["withdrawn"].is_string() {
+                " WITHDRAWN"
+            } else {
+                ""
+            }
+        ));
+        for p in a["affected"].as_array().into_iter().flatten() {
+            let ranges: Vec<String> = p["ranges"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|r| {
+                    r["events"]
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .filter_map(|e| e.as_object())
+                        .flat_map(|e| {
+                            e.iter()
+                                .map(|(k, v)| format!("{k} {}", v.as_str().unwrap_or_default()))
+                        })
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                })
+                .collect();
+            out.push_str(&format!(
+                "      {} {}: {}\n",
+                s(&p["ecosystem"]),
+                s(&p["name"]),
+                ranges.join("; ")
+            ));
+        }
+    }
+    out
+}

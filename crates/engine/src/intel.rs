@@ -1,0 +1,321 @@
+//! Advisory intelligence pipelines: import feed files of every kind into the store.
+
+use std::io::Read;
+use std::path::Path;
+
+use patchwarden_intel::{OsvRecord, Rejected};
+use patchwarden_store::{EpssRow, KevRow, NvdRow, RecordRef, SourceMeta, Store};
+use serde::Serialize;
+
+use crate::{EngineError, ImportReport, Strictness};
+
+/// Records per write while streaming an OSV source.
+const IMPORT_CHUNK: usize = 1000;
+
+/// The kinds of feed Patchwarden reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FeedKind {
+    /// OSV records: a JSON file, a directory of them, or an osv.dev `all.zip`.
+    Osv,
+    /// The CISA Known Exploited Vulnerabilities catalog (JSON).
+    Kev,
+    /// FIRST EPSS scores (CSV, optionally gzip).
+    Epss,
+    /// An NVD CVE API 2.0 response (JSON).
+    Nvd,
+}
+
+impl FeedKind {
+    /// The name used in sources and messages.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FeedKind::Osv => "osv",
+            FeedKind::Kev => "kev",
+            FeedKind::Epss => "epss",
+            FeedKind::Nvd => "nvd",
+        }
+    }
+
+    /// Parses `osv`, `kev`, `epss` or `nvd`.
+    pub fn parse(s: &str) -> Option<FeedKind> {
+        match s {
+            "osv" => Some(FeedKind::Osv),
+            "kev" => Some(FeedKind::Kev),
+            "epss" => Some(FeedKind::Epss),
+            "nvd" => Some(FeedKind::Nvd),
+            _ => None,
+        }
+    }
+
+    /// Recognises a feed file: directories and `.zip` are OSV; `.csv`/`.gz` are EPSS; a JSON
+    /// file is KEV when it has `catalogVersion`, NVD when it is an `NVD_CVE` response, else OSV.
+    pub fn detect(path: &Path) -> Result<FeedKind, EngineError> {
+        let io = |source| patchwarden_intel::IntelError::Io {
+            path: path.to_path_buf(),
+            source,
+        };
+        if std::fs::metadata(path).map_err(io)?.is_dir() {
+            return Ok(FeedKind::Osv);
+        }
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().to_ascii_lowercase())
+            .unwrap_or_default();
+        if name.ends_with(".zip") {
+            return Ok(FeedKind::Osv);
+        }
+        if name.ends_with(".csv") || name.ends_with(".gz") {
+            return Ok(FeedKind::Epss);
+        }
+        let mut head = Vec::new();
+        std::fs::File::open(path)
+            .map_err(io)?
+            .take(64 * 1024)
+            .read_to_end(&mut head)
+            .map_err(io)?;
+        let head = String::from_utf8_lossy(&head);
+        Ok(if head.contains("\"catalogVersion\"") {
+            FeedKind::Kev
+        } else if head.contains("\"NVD_CVE\"") || head.contains("\"resultsPerPage\"") {
+            FeedKind::Nvd
+        } else {
+            FeedKind::Osv
+        })
+    }
+}
+
+/// The name a file source is recorded under: its absolute path.
+pub fn source_name(path: &Path) -> String {
+    std::fs::canonicalize(path)
+        .unwrap_or_else(|_| path.to_path_buf())
+        .display()
+        .to_string()
+}
+
+/// Imports one feed file (or OSV directory) of `kind` as source `meta.name`.
+pub async fn import_feed(
+    store: &Store,
+    path: &Path,
+    kind: FeedKind,
+    meta: SourceMeta,
+    strictness: Strictness,
+    now: &str,
+) -> Result<ImportReport, EngineError> {
+    let result = match kind {
+        FeedKind::Osv => import_osv(store, path, &meta, strictness, now).await,
+        FeedKind::Kev => import_kev(store, path, meta.clone(), now).await,
+        FeedKind::Epss => import_epss(store, path, meta.clone(), now).await,
+        FeedKind::Nvd => import_nvd(store, path, meta.clone(), now).await,
+    };
+    if let Err(e) = &result {
+        // The source's data is untouched (its transaction rolled back); say what happened.
+        store
+            .record_source_failure(&meta, &e.to_string(), now)
+            .await?;
+    }
+    result
+}
+
+/// Streams an OSV source into the store: records are read on a blocking thread and written
+/// in chunks, all inside one transaction.
+async fn import_osv(
+    store: &Store,
+    path: &Path,
+    meta: &SourceMeta,
+    strictness: Strictness,
+    now: &str,
+) -> Result<ImportReport, EngineError> {
+    let mut import = store.begin_advisory_import(&meta.name, now).await?;
+    // Records stored with the same `modified` are skipped before being parsed whole.
+    let known = import.known().clone();
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<Result<OsvRecord, Rejected>>(IMPORT_CHUNK);
+    let owned = path.to_path_buf();
+    let reader = tokio::task::spawn_blocking(move || {
+        let skip = |id: &str, modified: &str| known.get(id).is_some_and(|m| m == modified);
+        patchwarden_intel::visit_osv_skipping(&owned, Some(&skip), &mut |item| {
+            tx.blocking_send(item).is_ok()
+        })
+    });
+    let mut report = ImportReport::default();
+    let mut chunk: Vec<OsvRecord> = Vec::with_capacity(IMPORT_CHUNK);
+    while let Some(item) = rx.recv().await {
+        report.read += 1;
+        match item {
+            Ok(record) => chunk.push(record),
+            Err(rejected) if strictness == Strictness::Strict => {
+                drop(rx);
+                let _ = reader.await;
+                return Err(EngineError::MalformedAdvisory(rejected));
+            }
+            Err(rejected) => report.rejected.push(rejected),
+        }
+        if chunk.len() == IMPORT_CHUNK {
+            write_chunk(&mut import, &chunk).await?;
+            chunk.clear();
+        }
+    }
+    write_chunk(&mut import, &chunk).await?;
+    match reader.await {
+        Ok(Ok(skipped)) => {
+            report.read += skipped;
+            import.count_unchanged(skipped);
+        }
+        Ok(Err(e)) => return Err(e.into()),
+        Err(join) => {
+            return Err(EngineError::Intel(patchwarden_intel::IntelError::Io {
+                path: path.to_path_buf(),
+                source: std::io::Error::other(join.to_string()),
+            }));
+        }
+    }
+    let meta = SourceMeta {
+        records: i64::try_from(report.read - report.rejected.len()).unwrap_or(i64::MAX),
+        ..meta.clone()
+    };
+    report.stats = import.finish(Some(&meta)).await?;
+    Ok(report)
+}
+
+async fn write_chunk(
+    import: &mut patchwarden_store::AdvisoryImport,
+    chunk: &[OsvRecord],
+) -> Result<(), EngineError> {
+    let refs: Vec<RecordRef<'_>> = chunk
+        .iter()
+        .map(|r| RecordRef {
+            advisory: &r.advisory,
+            raw: &r.raw,
+        })
+        .collect();
+    import.add(&refs).await?;
+    Ok(())
+}
+
+fn read_file(path: &Path) -> Result<Vec<u8>, EngineError> {
+    std::fs::read(path).map_err(|source| {
+        EngineError::Intel(patchwarden_intel::IntelError::Io {
+            path: path.to_path_buf(),
+            source,
+        })
+    })
+}
+
+fn feed_error(path: &Path, e: impl std::fmt::Display) -> EngineError {
+    EngineError::Feed {
+        path: path.display().to_string(),
+        message: e.to_string(),
+    }
+}
+
+async fn import_kev(
+    store: &Store,
+    path: &Path,
+    meta: SourceMeta,
+    now: &str,
+) -> Result<ImportReport, EngineError> {
+    let catalog =
+        patchwarden_intel::kev::parse_kev(&read_file(path)?).map_err(|e| feed_error(path, e))?;
+    let rows: Vec<KevRow> = catalog
+        .entries
+        .into_iter()
+        .map(|e| KevRow {
+            cve_id: e.cve_id,
+            date_added: e.date_added,
+            due_date: e.due_date,
+            ransomware: e.known_ransomware_campaign_use,
+            vendor_project: e.vendor_project,
+            product: e.product,
+            vulnerability_name: e.vulnerability_name,
+            required_action: e.required_action,
+            notes: e.notes,
+        })
+        .collect();
+    let meta = SourceMeta {
+        records: rows.len() as i64,
+        ..meta
+    };
+    store.replace_kev(&rows, &meta, now).await?;
+    Ok(ImportReport {
+        read: rows.len(),
+        ..ImportReport::default()
+    })
+}
+
+async fn import_epss(
+    store: &Store,
+    path: &Path,
+    meta: SourceMeta,
+    now: &str,
+) -> Result<ImportReport, EngineError> {
+    let file = std::fs::File::open(path).map_err(|source| {
+        EngineError::Intel(patchwarden_intel::IntelError::Io {
+            path: path.to_path_buf(),
+            source,
+        })
+    })?;
+    let parsed = patchwarden_intel::epss::parse_epss(std::io::BufReader::new(file))
+        .map_err(|e| feed_error(path, e))?;
+    let date = parsed.score_date.clone();
+    let rows: Vec<EpssRow> = parsed
+        .scores
+        .into_iter()
+        .map(|s| EpssRow {
+            cve: s.cve,
+            score: s.epss,
+            percentile: s.percentile,
+            score_date: date.clone(),
+        })
+        .collect();
+    let meta = SourceMeta {
+        records: rows.len() as i64,
+        ..meta
+    };
+    store.replace_epss(&rows, &meta, now).await?;
+    Ok(ImportReport {
+        read: rows.len(),
+        ..ImportReport::default()
+    })
+}
+
+async fn import_nvd(
+    store: &Store,
+    path: &Path,
+    meta: SourceMeta,
+    now: &str,
+) -> Result<ImportReport, EngineError> {
+    let page = patchwarden_intel::nvd::parse_nvd_page(&read_file(path)?)
+        .map_err(|e| feed_error(path, e))?;
+    let rows: Vec<NvdRow> = page
+        .cves
+        .into_iter()
+        .map(|c| NvdRow {
+            id: c.id,
+            published: c.published,
+            last_modified: c.last_modified,
+            description: c.description,
+            cvss: serde_json::Value::Array(
+                c.cvss
+                    .into_iter()
+                    .map(|v| {
+                        serde_json::json!({
+                            "version": v.version, "vector": v.vector, "base_score": v.base_score,
+                            "source": v.source, "primary": v.primary,
+                        })
+                    })
+                    .collect(),
+            ),
+            cwes: c.cwes,
+            references: c.references,
+        })
+        .collect();
+    let meta = SourceMeta {
+        records: rows.len() as i64,
+        ..meta
+    };
+    store.upsert_nvd(&rows, &meta, now).await?;
+    Ok(ImportReport {
+        read: rows.len(),
+        ..ImportReport::default()
+    })
+}

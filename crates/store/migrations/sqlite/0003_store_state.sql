@@ -1,0 +1,7 @@
+-- Small facts about the database itself, e.g. that vulnerability identities need recomputing
+-- because an import changed advisories (set inside the import's transaction, cleared by the
+-- recomputation, checked when the database opens).
+CREATE TABLE store_state (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
