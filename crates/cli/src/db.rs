@@ -10,9 +10,6 @@ use serde_json::{Value, json};
 
 use crate::{Format, Global, now_rfc3339, open_store, write_output};
 
-/// Hours after which an OSV, KEV or EPSS source counts as stale.
-pub const DEFAULT_FRESHNESS_HOURS: i64 = 24;
-
 /// `db import`: every path as one source, malformed OSV records skipped and counted.
 pub async fn import(global: &Global, paths: &[PathBuf], kind: Option<&str>) -> Result<u8> {
     let forced = kind
@@ -378,4 +375,109 @@ fn show_text(doc: &Value) -> String {
         }
     }
     out
+}
+
+/// Shows a download as a progress bar on a terminal; silent otherwise.
+struct Bar(indicatif::ProgressBar);
+
+impl patchwarden_intel::fetch::Progress for Bar {
+    fn started(&mut self, total: Option<u64>) {
+        if let Some(t) = total {
+            self.0.set_length(t);
+        }
+        self.0.set_position(0);
+    }
+    fn advanced(&mut self, bytes: u64) {
+        self.0.inc(bytes);
+    }
+    fn finished(&mut self) {
+        self.0.finish_and_clear();
+    }
+}
+
+/// `db update`: every configured source, each on its own; exit 2 when any failed.
+pub async fn update(
+    global: &Global,
+    intel: &patchwarden_engine::update::IntelConfig,
+    format: Format,
+    output: Option<PathBuf>,
+    cache_dir: Option<PathBuf>,
+) -> Result<u8> {
+    let cache = match cache_dir {
+        Some(d) => d,
+        None => directories::ProjectDirs::from("", "", "patchwarden")
+            .map(|d| d.cache_dir().join("feeds"))
+            .context("cannot find a cache directory; pass --cache-dir")?,
+    };
+    let store = open_store(global).await?;
+    let show_bars = !global.quiet && std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let mut make_bar = |source: &patchwarden_engine::update::FeedSource| -> Box<dyn patchwarden_intel::fetch::Progress> {
+        let bar = if show_bars {
+            indicatif::ProgressBar::new(0).with_message(source.name.clone()).with_style(
+                indicatif::ProgressStyle::with_template("{msg:20} {bar:30} {bytes}/{total_bytes} {bytes_per_sec}")
+                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+            )
+        } else {
+            indicatif::ProgressBar::hidden()
+        };
+        Box::new(Bar(bar))
+    };
+    let options = patchwarden_intel::fetch::FetchOptions::default();
+    let reports = patchwarden_engine::update::update(
+        &store,
+        &intel.sources(),
+        &cache,
+        &options,
+        &now_rfc3339(),
+        &mut make_bar,
+    )
+    .await?;
+    store.close().await;
+    let text = match format {
+        Format::Json => format!(
+            "{}\n",
+            serde_json::to_string_pretty(&json!({"sources": reports}))?
+        ),
+        Format::Table => {
+            use patchwarden_engine::update::UpdateOutcome as O;
+            let mut text = String::new();
+            for r in &reports {
+                let line = match &r.outcome {
+                    O::NotModified => "not modified".to_string(),
+                    O::Imported {
+                        bytes,
+                        records,
+                        changed,
+                    } => {
+                        format!(
+                            "imported {records} records ({changed} new or changed), {bytes} bytes"
+                        )
+                    }
+                    O::Failed { error } => format!("FAILED, stored data kept: {error}"),
+                };
+                text.push_str(&format!("{}: {line}\n", r.name));
+            }
+            text
+        }
+    };
+    write_output(output.as_deref(), &text)?;
+    let failed = reports
+        .iter()
+        .filter(|r| {
+            matches!(
+                r.outcome,
+                patchwarden_engine::update::UpdateOutcome::Failed { .. }
+            )
+        })
+        .count();
+    if failed > 0 {
+        if !global.quiet {
+            eprintln!(
+                "patchwarden: error: {failed} of {} sources failed to update",
+                reports.len()
+            );
+        }
+        return Ok(2);
+    }
+    Ok(0)
 }

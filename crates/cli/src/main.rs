@@ -1,6 +1,7 @@
 //! `patchwarden`: the command line. It parses flags, calls the engine, prints, and maps
 //! outcomes to exit codes (0 ok, 1 or `--exit-code N` findings when asked, 2 errors).
 
+mod config;
 mod db;
 mod demo;
 mod version_cmd;
@@ -48,6 +49,9 @@ struct Global {
     /// Only errors on stderr: no warnings, no summary.
     #[arg(short, long, global = true)]
     quiet: bool,
+    /// Configuration file (default: ~/.config/patchwarden/config.toml when it exists).
+    #[arg(long, global = true, env = "PATCHWARDEN_CONFIG", value_name = "FILE")]
+    config: Option<PathBuf>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -121,6 +125,19 @@ enum DbCommand {
         #[arg(long, value_name = "KIND")]
         kind: Option<String>,
     },
+    /// Download every configured feed (OSV per-ecosystem all.zip, CISA KEV, EPSS, NVD) with
+    /// conditional requests and resumable transfers, and import what changed. A source that
+    /// fails keeps its stored data; the command exits 2 when any source failed.
+    #[command(
+        after_help = "Sources and URLs come from the [intel] table of the configuration file (see docs/config.md); every URL may point at a mirror.\n\nExamples:\n  patchwarden db update\n  patchwarden --config mirror.toml db update --format json"
+    )]
+    Update {
+        #[command(flatten)]
+        output: OutputArgs,
+        /// Where downloads are kept between runs (default: the user's cache directory).
+        #[arg(long, value_name = "DIR")]
+        cache_dir: Option<PathBuf>,
+    },
     /// Show every source (records, last successful update, age) and advisory counts per
     /// ecosystem; warn about OSV, KEV and EPSS sources older than the freshness limit.
     #[command(
@@ -129,9 +146,10 @@ enum DbCommand {
     Status {
         #[command(flatten)]
         output: OutputArgs,
-        /// Hours after which an OSV, KEV or EPSS source is stale.
-        #[arg(long, default_value_t = db::DEFAULT_FRESHNESS_HOURS, value_name = "HOURS")]
-        freshness_hours: i64,
+        /// Hours after which an OSV, KEV or EPSS source is stale (default: the configuration's
+        /// `freshness_hours`, 24).
+        #[arg(long, value_name = "HOURS")]
+        freshness_hours: Option<i64>,
     },
     /// Show a vulnerability by any of its ids (CVE, GHSA, PYSEC, RUSTSEC, GO, distro ids):
     /// its advisories, affected packages, CVSS, KEV and EPSS.
@@ -274,7 +292,22 @@ async fn run(cli: Cli) -> Result<u8> {
         Command::Db(DbCommand::Status {
             output,
             freshness_hours,
-        }) => db::status(&cli.global, output.format, output.output, freshness_hours).await,
+        }) => {
+            let config = config::load(cli.global.config.as_deref())?;
+            let hours = freshness_hours.unwrap_or(config.intel.freshness_hours);
+            db::status(&cli.global, output.format, output.output, hours).await
+        }
+        Command::Db(DbCommand::Update { output, cache_dir }) => {
+            let config = config::load(cli.global.config.as_deref())?;
+            db::update(
+                &cli.global,
+                &config.intel,
+                output.format,
+                output.output,
+                cache_dir,
+            )
+            .await
+        }
         Command::Db(DbCommand::Show { id, output }) => {
             db::show(&cli.global, &id, output.format, output.output).await
         }

@@ -6,6 +6,7 @@
 //! the `report` crate renders.
 
 pub mod intel;
+pub mod update;
 
 use std::collections::BTreeMap;
 use std::path::Path;

@@ -1,0 +1,49 @@
+//! The configuration file: `--config FILE`, else `$XDG_CONFIG_HOME/patchwarden/config.toml`
+//! when it exists, else built-in defaults. See `docs/config.md`.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use patchwarden_engine::update::IntelConfig;
+use serde::Deserialize;
+
+/// Everything the configuration file may hold.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// Advisory feeds and freshness.
+    pub intel: IntelConfig,
+}
+
+/// The default configuration file location.
+pub fn default_path() -> Option<PathBuf> {
+    directories::ProjectDirs::from("", "", "patchwarden")
+        .map(|d| d.config_dir().join("config.toml"))
+}
+
+/// Loads the configuration: an explicit file must exist; the default one is optional.
+pub fn load(explicit: Option<&Path>) -> Result<Config> {
+    let path = match explicit {
+        Some(p) => p.to_path_buf(),
+        None => match default_path().filter(|p| p.is_file()) {
+            Some(p) => p,
+            None => return Ok(Config::default()),
+        },
+    };
+    let text = std::fs::read_to_string(&path).with_context(|| path.display().to_string())?;
+    toml::from_str(&text).with_context(|| format!("{}: invalid configuration", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn partial_files_keep_defaults_and_typos_are_errors() {
+        let c: Config = toml::from_str("[intel]\nkev_url = \"http://m.invalid/kev.json\"\n")
+            .unwrap_or_default();
+        assert_eq!(c.intel.kev_url, "http://m.invalid/kev.json");
+        assert_eq!(c.intel.freshness_hours, 24);
+        assert!(toml::from_str::<Config>("[intel]\nkev_ur = \"x\"\n").is_err());
+    }
+}
