@@ -133,7 +133,10 @@ async fn import_osv(
     let owned = path.to_path_buf();
     let reader = tokio::task::spawn_blocking(move || {
         let skip = |id: &str, modified: &str| known.get(id).is_some_and(|m| m == modified);
-        patchwarden_intel::visit_osv_skipping(&owned, Some(&skip), &mut |item| {
+        // Nothing stored yet for this source: nothing can be skipped, so no peeking.
+        let skip: Option<&patchwarden_intel::Skip<'_>> =
+            if known.is_empty() { None } else { Some(&skip) };
+        patchwarden_intel::visit_osv_skipping(&owned, skip, &mut |item| {
             tx.blocking_send(item).is_ok()
         })
     });

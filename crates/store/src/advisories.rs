@@ -40,7 +40,10 @@ impl Store {
         now: &str,
     ) -> Result<AdvisoryImport, StoreError> {
         let mut tx = self.pool.begin().await?;
-        let rows = sqlx::query("SELECT id, modified FROM advisories")
+        // This source's own records: the ones a re-import can skip. Ids another source stored
+        // are looked up per chunk in `add`.
+        let rows = sqlx::query("SELECT id, modified FROM advisories WHERE source = $1")
+            .bind(source)
             .fetch_all(&mut *tx)
             .await?;
         let mut known = HashMap::with_capacity(rows.len());
@@ -183,6 +186,24 @@ fn decode(row: &sqlx::any::AnyRow) -> Result<Advisory, StoreError> {
 impl AdvisoryImport {
     /// Adds records; those already stored with the same `modified` are skipped.
     pub async fn add(&mut self, records: &[RecordRef<'_>]) -> Result<(), StoreError> {
+        let unknown: Vec<&str> = records
+            .iter()
+            .map(|r| r.advisory.id.as_str())
+            .filter(|id| !self.known.contains_key(*id))
+            .collect();
+        for part in unknown.chunks(CHUNK) {
+            let sql = format!(
+                "SELECT id, modified FROM advisories WHERE id IN ({})",
+                placeholders(self.backend, 1, part.len()).trim_matches(['(', ')'])
+            );
+            let mut q = sqlx::query(AssertSqlSafe(sql));
+            for id in part {
+                q = q.bind(*id);
+            }
+            for row in q.fetch_all(&mut *self.tx).await? {
+                self.known.insert(row.try_get(0)?, row.try_get(1)?);
+            }
+        }
         let mut changed: Vec<&RecordRef<'_>> = Vec::new();
         for r in records {
             match self.known.get(&r.advisory.id) {

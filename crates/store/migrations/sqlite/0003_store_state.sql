@@ -5,3 +5,7 @@ CREATE TABLE store_state (
     key   TEXT PRIMARY KEY,
     value TEXT NOT NULL
 );
+
+-- A source's own advisories with their modified stamps, answered from the index alone: an
+-- import reads this to skip unchanged records without touching the stored JSON.
+CREATE INDEX advisories_by_source ON advisories (source, id, modified);
