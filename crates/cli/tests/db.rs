@@ -45,13 +45,36 @@ fn distinct_ids(zips: &[PathBuf]) -> BTreeSet<String> {
 fn importing_every_real_feed_stores_exactly_what_the_files_hold() {
     let Some(data) = shared_data() else { return };
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    let db = dir.path().join("pw.db");
-    let zips = osv_zips(&data);
+    import_every_real_feed(&data, &dir.path().join("pw.db"));
+}
+
+#[test]
+fn importing_every_real_feed_into_postgres() {
+    let Some(data) = shared_data() else { return };
+    let Ok(admin) = std::env::var("PATCHWARDEN_TEST_POSTGRES_URL") else {
+        eprintln!(
+            "PATCHWARDEN_TEST_POSTGRES_URL is not set: skipping the PostgreSQL half of this test"
+        );
+        return;
+    };
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let url = runtime
+        .block_on(patchwarden_store::testing::fresh_postgres_database(&admin))
+        .unwrap_or_else(|e| panic!("{e}"));
+    import_every_real_feed(&data, Path::new(&url));
+}
+
+/// The same checks on any database: `db` is a SQLite path or a PostgreSQL URL.
+fn import_every_real_feed(data: &Path, db: &Path) {
+    let zips = osv_zips(data);
     let expected = distinct_ids(&zips);
     let kev = data.join("kev/known_exploited_vulnerabilities.json");
     let epss = data.join("epss/epss_scores.csv.gz");
     let nvd = data.join("nvd/cves-2.0-sample.json");
-    patchwarden(&db)
+    patchwarden(db)
         .args(["db", "import"])
         .args(&zips)
         .arg(&kev)
@@ -60,7 +83,7 @@ fn importing_every_real_feed_stores_exactly_what_the_files_hold() {
         .assert()
         .success();
 
-    let status = json_stdout(patchwarden(&db).args(["db", "status", "--format", "json"]));
+    let status = json_stdout(patchwarden(db).args(["db", "status", "--format", "json"]));
     assert_eq!(status["advisories"].as_u64(), Some(expected.len() as u64));
     assert_eq!(expected.len(), 26_720);
     let by_eco = &status["advisories_by_ecosystem"];
@@ -84,7 +107,7 @@ fn importing_every_real_feed_stores_exactly_what_the_files_hold() {
     assert_eq!(epss_source["records"].as_u64(), Some(360_142));
 
     // A KEV-listed CVE that OSV advisories alias: advisories, KEV due date and EPSS together.
-    let show = json_stdout(patchwarden(&db).args([
+    let show = json_stdout(patchwarden(db).args([
         "db",
         "show",
         "GHSA-qppj-fm5r-hxr3",
@@ -99,12 +122,12 @@ fn importing_every_real_feed_stores_exactly_what_the_files_hold() {
     assert_eq!(show["severity"], "High");
     // Log4Shell has no OSV record in this data, but KEV and EPSS know it.
     let show =
-        json_stdout(patchwarden(&db).args(["db", "show", "CVE-2021-44228", "--format", "json"]));
+        json_stdout(patchwarden(db).args(["db", "show", "CVE-2021-44228", "--format", "json"]));
     assert_eq!(show["kev"][0]["due_date"], "2021-12-24");
     assert_eq!(show["kev"][0]["ransomware"], true);
     assert_eq!(show["epss"][0]["score"].as_f64(), Some(0.99999));
     // Unknown ids are a clear error.
-    let out = patchwarden(&db)
+    let out = patchwarden(db)
         .args(["db", "show", "CVE-1900-0001"])
         .output()
         .unwrap_or_else(|e| panic!("{e}"));
@@ -112,7 +135,7 @@ fn importing_every_real_feed_stores_exactly_what_the_files_hold() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("CVE-1900-0001: no advisory"));
 
     // Re-importing unchanged data changes nothing.
-    patchwarden(&db)
+    patchwarden(db)
         .args(["db", "import"])
         .arg(data.join("osv-all/crates-all.zip"))
         .assert()
