@@ -202,21 +202,13 @@ pub fn parse_kev(bytes: &[u8]) -> Result<KevCatalog, FeedError> {
     let mut entries = Vec::with_capacity(vulnerabilities.len());
     for (index, item) in vulnerabilities.into_iter().enumerate() {
         let peeked = item.get("cveID").and_then(Value::as_str).map(str::to_owned);
-        let record_error = |reason: String| FeedError::Record {
+        let raw: RawEntry = record_from_value(KEV, index, peeked.clone(), item)?;
+        entries.push(entry_from_raw(raw).map_err(|reason| FeedError::Record {
             document: KEV,
             index,
             id: peeked.clone(),
             reason,
-        };
-        if !item.is_object() {
-            return Err(record_error(format!(
-                "expected a JSON object, found {}",
-                json_kind(&item)
-            )));
-        }
-        let raw: RawEntry =
-            serde_json::from_value(item).map_err(|e| record_error(e.to_string()))?;
-        entries.push(entry_from_raw(raw).map_err(record_error)?);
+        })?);
     }
     Ok(KevCatalog {
         catalog_version,
@@ -298,6 +290,29 @@ fn entry_from_raw(raw: RawEntry) -> Result<KevEntry, String> {
 }
 
 /// The JSON type of a value, for error messages.
+/// Reads element `index` of a feed's array as `T`: it must be a JSON object of that shape.
+/// Errors name the document, the index and the record's id (`peeked`) when it has one.
+pub(crate) fn record_from_value<T: serde::de::DeserializeOwned>(
+    document: &'static str,
+    index: usize,
+    peeked: Option<String>,
+    item: Value,
+) -> Result<T, FeedError> {
+    let record_error = |reason: String| FeedError::Record {
+        document,
+        index,
+        id: peeked.clone(),
+        reason,
+    };
+    if !item.is_object() {
+        return Err(record_error(format!(
+            "expected a JSON object, found {}",
+            json_kind(&item)
+        )));
+    }
+    serde_json::from_value(item).map_err(|e| record_error(e.to_string()))
+}
+
 pub(crate) fn json_kind(value: &Value) -> &'static str {
     match value {
         Value::Null => "null",

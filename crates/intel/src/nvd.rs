@@ -18,7 +18,7 @@
 use serde::{Deserialize, Deserializer};
 use serde_json::Value;
 
-use crate::kev::{FeedError, is_cve_id, is_cwe_id, json_kind};
+use crate::kev::{FeedError, is_cve_id, is_cwe_id, json_kind, record_from_value};
 
 /// What an NVD document is called in error messages.
 const NVD: &str = "NVD CVE API 2.0 response";
@@ -245,14 +245,7 @@ pub fn parse_nvd_page(bytes: &[u8]) -> Result<NvdPage, FeedError> {
             id: peeked.clone(),
             reason,
         };
-        if !item.is_object() {
-            return Err(record_error(format!(
-                "expected a JSON object, found {}",
-                json_kind(&item)
-            )));
-        }
-        let raw: RawVulnerability =
-            serde_json::from_value(item).map_err(|e| record_error(e.to_string()))?;
+        let raw: RawVulnerability = record_from_value(NVD, index, peeked.clone(), item)?;
         let raw = raw
             .cve
             .ok_or_else(|| record_error("missing `cve` object".to_string()))?;
