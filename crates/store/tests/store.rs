@@ -296,17 +296,13 @@ async fn exercise(store: Store) {
     exercise_intel(&store).await;
 }
 
-#[tokio::test]
-async fn store_on_sqlite() {
-    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    let path = dir.path().join("nested/dir/pw.db");
-    let target = path.to_string_lossy().into_owned();
-    let store = Store::open(&target).await.unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(store.backend(), Backend::Sqlite);
+/// Opens `target`, runs every check, then reopens it: migrations run once and data stays.
+async fn exercise_and_reopen(target: &str, backend: Backend) {
+    let store = Store::open(target).await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(store.backend(), backend);
     exercise(store.clone()).await;
     store.close().await;
-    // Reopening migrates nothing twice and keeps the data.
-    let again = Store::open(&target).await.unwrap_or_else(|e| panic!("{e}"));
+    let again = Store::open(target).await.unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(
         again
             .advisory_count()
@@ -314,6 +310,13 @@ async fn store_on_sqlite() {
             .unwrap_or_else(|e| panic!("{e}")),
         5
     );
+}
+
+#[tokio::test]
+async fn store_on_sqlite() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let path = dir.path().join("nested/dir/pw.db");
+    exercise_and_reopen(&path.to_string_lossy(), Backend::Sqlite).await;
 }
 
 #[tokio::test]
@@ -332,18 +335,7 @@ async fn store_on_postgres() {
     let url = testing::fresh_postgres_database(&admin)
         .await
         .unwrap_or_else(|e| panic!("{e}"));
-    let store = Store::open(&url).await.unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(store.backend(), Backend::Postgres);
-    exercise(store.clone()).await;
-    store.close().await;
-    let again = Store::open(&url).await.unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(
-        again
-            .advisory_count()
-            .await
-            .unwrap_or_else(|e| panic!("{e}")),
-        5
-    );
+    exercise_and_reopen(&url, Backend::Postgres).await;
 }
 
 #[tokio::test]
