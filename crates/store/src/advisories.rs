@@ -10,7 +10,7 @@ use sqlx::{Any, AssertSqlSafe, Row, Transaction};
 use crate::{Backend, ImportStats, SourceMeta, Store, StoreError, placeholders};
 
 /// Rows per multi-row statement: few round trips, well under every backend's parameter limit.
-const CHUNK: usize = 200;
+const CHUNK: usize = 500;
 
 /// One record to import: the parsed advisory and its original JSON text.
 #[derive(Clone, Copy, Debug)]
