@@ -118,7 +118,6 @@ pub async fn run(global: &Global, args: DemoArgs) -> Result<u8> {
 
 fn emit_warnings_to(text: &mut String, result: &patchwarden_engine::ScanResult) {
     for w in &result.warnings {
-        let at = w.line.map(|l| format!(":{l}")).unwrap_or_default();
-        text.push_str(&format!("note: {}{at}: {}\n", w.path, w.message));
+        text.push_str(&format!("note: {w}\n"));
     }
 }

@@ -390,10 +390,7 @@ async fn record(store: &Store, result: &ScanResult) -> Result<()> {
 fn emit(global: &Global, output: &OutputArgs, result: &ScanResult) -> Result<()> {
     if !global.quiet {
         for w in &result.warnings {
-            match w.line {
-                Some(line) => eprintln!("warning: {}:{line}: {}", w.path, w.message),
-                None => eprintln!("warning: {}: {}", w.path, w.message),
-            }
+            eprintln!("warning: {w}");
         }
         for p in &result.problems {
             eprintln!(

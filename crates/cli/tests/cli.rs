@@ -398,19 +398,9 @@ fn help_has_an_example_for_every_command() {
 
 #[test]
 fn postgres_backend_gives_the_same_demo_results() {
-    let Ok(admin) = std::env::var("PATCHWARDEN_TEST_POSTGRES_URL") else {
-        eprintln!(
-            "PATCHWARDEN_TEST_POSTGRES_URL is not set: skipping the PostgreSQL half of this test"
-        );
+    let Some(url) = fresh_postgres_url() else {
         return;
     };
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap_or_else(|e| panic!("{e}"));
-    let url = runtime
-        .block_on(patchwarden_store::testing::fresh_postgres_database(&admin))
-        .unwrap_or_else(|e| panic!("{e}"));
     let mut cmd = Command::cargo_bin("patchwarden").unwrap_or_else(|e| panic!("{e}"));
     let pg = json_stdout(cmd.args(["--database", &url, "demo", "--format", "json"]));
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));

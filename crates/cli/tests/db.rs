@@ -51,19 +51,9 @@ fn importing_every_real_feed_stores_exactly_what_the_files_hold() {
 #[test]
 fn importing_every_real_feed_into_postgres() {
     let Some(data) = shared_data() else { return };
-    let Ok(admin) = std::env::var("PATCHWARDEN_TEST_POSTGRES_URL") else {
-        eprintln!(
-            "PATCHWARDEN_TEST_POSTGRES_URL is not set: skipping the PostgreSQL half of this test"
-        );
+    let Some(url) = fresh_postgres_url() else {
         return;
     };
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap_or_else(|e| panic!("{e}"));
-    let url = runtime
-        .block_on(patchwarden_store::testing::fresh_postgres_database(&admin))
-        .unwrap_or_else(|e| panic!("{e}"));
     import_every_real_feed(&data, Path::new(&url));
 }
 

@@ -77,6 +77,16 @@ pub struct Warning {
     pub message: String,
 }
 
+impl std::fmt::Display for Warning {
+    /// `path:line: message`, or `path: message` when the line is unknown.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.line {
+            Some(line) => write!(f, "{}:{line}: {}", self.path, self.message),
+            None => write!(f, "{}: {}", self.path, self.message),
+        }
+    }
+}
+
 /// A lockfile that was read.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct SourceFile {
@@ -278,6 +288,20 @@ pub fn scan_path(root: &Path) -> Result<Inventory, InventoryError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn warnings_read_path_line_message() {
+        let w = |line| Warning {
+            path: "requirements.txt".into(),
+            line,
+            message: "x is not pinned".into(),
+        };
+        assert_eq!(
+            w(Some(6)).to_string(),
+            "requirements.txt:6: x is not pinned"
+        );
+        assert_eq!(w(None).to_string(), "requirements.txt: x is not pinned");
+    }
 
     #[test]
     fn walk_names_are_exact_named_files_are_loose() {

@@ -14,6 +14,21 @@ pub fn patchwarden(db: &Path) -> Command {
     cmd
 }
 
+/// A fresh, empty PostgreSQL database URL on the test server, or `None` after the store's
+/// test support printed why the PostgreSQL half is skipped.
+pub fn fresh_postgres_url() -> Option<String> {
+    let admin = patchwarden_store::testing::postgres_url()?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap_or_else(|e| panic!("{e}"));
+    Some(
+        runtime
+            .block_on(patchwarden_store::testing::fresh_postgres_database(&admin))
+            .unwrap_or_else(|e| panic!("{e}")),
+    )
+}
+
 pub fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
