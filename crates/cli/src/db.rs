@@ -33,7 +33,6 @@ pub async fn import(global: &Global, paths: &[PathBuf], kind: Option<&str>) -> R
             name: source_name(path),
             kind: kind.as_str().to_string(),
             location: path.display().to_string(),
-            sha256: None,
             ..Default::default()
         };
         let report = import_feed(&store, path, kind, meta, Strictness::Lenient, &now).await?;

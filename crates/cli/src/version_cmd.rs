@@ -5,7 +5,7 @@ use std::io::{BufRead, Write};
 use std::path::Path;
 
 use anyhow::{Context, Result};
-use patchwarden_core::{Component, Ecosystem, Location, Scope};
+use patchwarden_core::Ecosystem;
 use patchwarden_matching::{names_package, ranges_of};
 use patchwarden_osv::Advisory;
 use patchwarden_versions::{Scheme, evaluate, symbol};
@@ -62,23 +62,12 @@ pub fn affected(
     let entries: Vec<_> = advisory
         .affected
         .iter()
-        .filter(|a| {
-            a.package.as_ref().is_some_and(|p| {
-                Ecosystem::parse(&p.ecosystem) == eco
-                    && package.is_none_or(|name| {
-                        names_package(
-                            a,
-                            &Component {
-                                ecosystem: eco.clone(),
-                                name: name.to_string(),
-                                version: String::new(),
-                                source: Location::file(""),
-                                direct: None,
-                                scope: Scope::Required,
-                            },
-                        )
-                    })
-            })
+        .filter(|a| match package {
+            Some(name) => names_package(a, &eco, name),
+            None => a
+                .package
+                .as_ref()
+                .is_some_and(|p| Ecosystem::parse(&p.ecosystem) == eco),
         })
         .collect();
     if entries.is_empty() {

@@ -461,6 +461,42 @@ fn version_affected_evaluates_an_advisory() {
             "0.1.43\taffected\n0.2.0\tnot-affected\n0.2.1-alpha.1\taffected\n0.2.1\tnot-affected\n\
              0.2.22\taffected\n0.2.23\tnot-affected\nx.y\terror: `x.y` is not a valid SemVer version: unexpected character 'x' while parsing major version number\n",
         );
+    // --package narrows to that package's entries; another name has none.
+    Command::cargo_bin("patchwarden")
+        .unwrap_or_else(|e| panic!("{e}"))
+        .args([
+            "version",
+            "affected",
+            "--ecosystem",
+            "crates.io",
+            "--package",
+            "time",
+            "--advisory",
+        ])
+        .arg(&advisory)
+        .arg("0.1.43")
+        .assert()
+        .success()
+        .stdout("0.1.43\taffected\n");
+    let out = Command::cargo_bin("patchwarden")
+        .unwrap_or_else(|e| panic!("{e}"))
+        .args([
+            "version",
+            "affected",
+            "--ecosystem",
+            "crates.io",
+            "--package",
+            "chrono",
+            "--advisory",
+        ])
+        .arg(&advisory)
+        .arg("0.1.43")
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("names no crates.io package called chrono")
+    );
     // An advisory without a package of the ecosystem is a usage error.
     let out = Command::cargo_bin("patchwarden")
         .unwrap_or_else(|e| panic!("{e}"))

@@ -69,15 +69,16 @@ pub fn ranges_of(affected: &Affected) -> Vec<Range<'_>> {
         .collect()
 }
 
-/// Whether an affected entry names the component's package.
-pub fn names_package(affected: &Affected, component: &Component) -> bool {
+/// Whether an affected entry names package `name` of `ecosystem` (names compared the
+/// ecosystem's way).
+pub fn names_package(affected: &Affected, ecosystem: &Ecosystem, name: &str) -> bool {
     let Some(package) = &affected.package else {
         return false;
     };
-    let ecosystem = Ecosystem::parse(&package.ecosystem);
-    ecosystem == component.ecosystem
-        && normalize_package_name(ecosystem.kind(), &package.name)
-            == normalize_package_name(component.ecosystem.kind(), &component.name)
+    let named = Ecosystem::parse(&package.ecosystem);
+    named == *ecosystem
+        && normalize_package_name(named.kind(), &package.name)
+            == normalize_package_name(ecosystem.kind(), name)
 }
 
 /// Matches one component against candidate advisories (typically those the store indexes
@@ -94,7 +95,7 @@ pub fn match_component<'a>(
         }
         let mut found: Option<Match> = None;
         for (index, affected) in advisory.affected.iter().enumerate() {
-            if !names_package(affected, component) {
+            if !names_package(affected, &component.ecosystem, &component.name) {
                 continue;
             }
             let ranges = ranges_of(affected);
