@@ -12,6 +12,9 @@ use crate::{EngineError, ImportReport, Strictness};
 /// Records per write while streaming an OSV source.
 const IMPORT_CHUNK: usize = 1000;
 
+/// Records per hand-over from the reading thread to the writer.
+const READ_BATCH: usize = 50;
+
 /// The kinds of feed Patchwarden reads.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -129,33 +132,50 @@ async fn import_osv(
     let mut import = store.begin_advisory_import(&meta.name, now).await?;
     // Records stored with the same `modified` are skipped before being parsed whole.
     let known = import.known().clone();
-    let (tx, mut rx) = tokio::sync::mpsc::channel::<Result<OsvRecord, Rejected>>(IMPORT_CHUNK);
+    // Records travel in small batches: one wake-up of the writer per batch, not per record.
+    let (tx, mut rx) =
+        tokio::sync::mpsc::channel::<Vec<Result<OsvRecord, Rejected>>>(IMPORT_CHUNK / READ_BATCH);
     let owned = path.to_path_buf();
     let reader = tokio::task::spawn_blocking(move || {
         let skip = |id: &str, modified: &str| known.get(id).is_some_and(|m| m == modified);
         // Nothing stored yet for this source: nothing can be skipped, so no peeking.
         let skip: Option<&patchwarden_intel::Skip<'_>> =
             if known.is_empty() { None } else { Some(&skip) };
-        patchwarden_intel::visit_osv_skipping(&owned, skip, &mut |item| {
-            tx.blocking_send(item).is_ok()
-        })
+        let mut batch = Vec::with_capacity(READ_BATCH);
+        let skipped = patchwarden_intel::visit_osv_skipping(&owned, skip, &mut |item| {
+            batch.push(item);
+            batch.len() < READ_BATCH
+                || tx
+                    .blocking_send(std::mem::replace(
+                        &mut batch,
+                        Vec::with_capacity(READ_BATCH),
+                    ))
+                    .is_ok()
+        })?;
+        if !batch.is_empty() {
+            // The writer may have stopped (strict mode); what it did not take is not needed.
+            let _ = tx.blocking_send(batch);
+        }
+        Ok::<usize, patchwarden_intel::IntelError>(skipped)
     });
     let mut report = ImportReport::default();
     let mut chunk: Vec<OsvRecord> = Vec::with_capacity(IMPORT_CHUNK);
-    while let Some(item) = rx.recv().await {
-        report.read += 1;
-        match item {
-            Ok(record) => chunk.push(record),
-            Err(rejected) if strictness == Strictness::Strict => {
-                drop(rx);
-                let _ = reader.await;
-                return Err(EngineError::MalformedAdvisory(rejected));
+    while let Some(items) = rx.recv().await {
+        for item in items {
+            report.read += 1;
+            match item {
+                Ok(record) => chunk.push(record),
+                Err(rejected) if strictness == Strictness::Strict => {
+                    drop(rx);
+                    let _ = reader.await;
+                    return Err(EngineError::MalformedAdvisory(rejected));
+                }
+                Err(rejected) => report.rejected.push(rejected),
             }
-            Err(rejected) => report.rejected.push(rejected),
-        }
-        if chunk.len() == IMPORT_CHUNK {
-            write_chunk(&mut import, &chunk).await?;
-            chunk.clear();
+            if chunk.len() == IMPORT_CHUNK {
+                write_chunk(&mut import, &chunk).await?;
+                chunk.clear();
+            }
         }
     }
     write_chunk(&mut import, &chunk).await?;

@@ -4,10 +4,13 @@
 //! recursively), or an osv.dev-style per-ecosystem `all.zip`. Archives are treated as hostile:
 //! entry count, entry size and total size are bounded, and nothing is ever extracted to disk.
 
+mod compact;
 pub mod epss;
 pub mod fetch;
 pub mod kev;
 pub mod nvd;
+
+pub use compact::compact_json;
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -71,13 +74,14 @@ pub struct Batch {
     pub rejected: Vec<Rejected>,
 }
 
-/// One record as read: the parsed advisory and its original JSON text, kept verbatim so
-/// that fields this version does not model survive storage.
+/// One record as read: the parsed advisory and its original JSON text, kept whole so that
+/// fields this version does not model survive storage.
 #[derive(Debug, Clone)]
 pub struct OsvRecord {
     /// The parsed advisory.
     pub advisory: Advisory,
-    /// The record exactly as the source gave it.
+    /// The record as the source gave it, in compact form: every name, value and string byte
+    /// kept, the indentation between tokens removed.
     pub raw: String,
 }
 
@@ -138,7 +142,8 @@ fn parse_record(origin: String, bytes: &[u8]) -> Visited {
         error,
     };
     let advisory = Advisory::from_json(bytes).map_err(|e| rejected(e.to_string()))?;
-    let raw = String::from_utf8(bytes.to_vec()).map_err(|_| rejected("not UTF-8".into()))?;
+    let raw = String::from_utf8(compact::compact_json(bytes))
+        .map_err(|_| rejected("not UTF-8".into()))?;
     Ok(OsvRecord { advisory, raw })
 }
 

@@ -17,7 +17,7 @@ const CHUNK: usize = 500;
 pub struct RecordRef<'a> {
     /// Parsed advisory (for the indexes).
     pub advisory: &'a Advisory,
-    /// Original JSON, stored verbatim.
+    /// Original JSON (compact), stored whole.
     pub raw: &'a str,
 }
 
@@ -204,17 +204,18 @@ impl AdvisoryImport {
                 self.known.insert(row.try_get(0)?, row.try_get(1)?);
             }
         }
-        let mut changed: Vec<&RecordRef<'_>> = Vec::new();
+        // Each changed record, and whether an older version of it is stored.
+        let mut changed: Vec<(&RecordRef<'_>, bool)> = Vec::new();
         for r in records {
             match self.known.get(&r.advisory.id) {
                 Some(m) if *m == r.advisory.modified => self.stats.unchanged += 1,
                 Some(_) => {
                     self.stats.updated += 1;
-                    changed.push(r);
+                    changed.push((r, true));
                 }
                 None => {
                     self.stats.inserted += 1;
-                    changed.push(r);
+                    changed.push((r, false));
                 }
             }
             self.known
@@ -222,14 +223,20 @@ impl AdvisoryImport {
         }
         // The same id twice in one batch: the later record wins, as it would one by one.
         let mut last: HashMap<&str, usize> = HashMap::new();
-        for (i, r) in changed.iter().enumerate() {
+        for (i, (r, _)) in changed.iter().enumerate() {
             last.insert(r.advisory.id.as_str(), i);
         }
-        let changed: Vec<&RecordRef<'_>> = changed
+        let mut stored_before: std::collections::HashSet<&str> = Default::default();
+        for (r, existed) in &changed {
+            if *existed {
+                stored_before.insert(r.advisory.id.as_str());
+            }
+        }
+        let changed: Vec<(&RecordRef<'_>, bool)> = changed
             .iter()
             .enumerate()
-            .filter(|(i, r)| last.get(r.advisory.id.as_str()) == Some(i))
-            .map(|(_, r)| *r)
+            .filter(|(i, (r, _))| last.get(r.advisory.id.as_str()) == Some(i))
+            .map(|(_, (r, _))| (*r, stored_before.contains(r.advisory.id.as_str())))
             .collect();
         for chunk in changed.chunks(CHUNK) {
             self.write_chunk(chunk).await?;
@@ -237,9 +244,17 @@ impl AdvisoryImport {
         Ok(())
     }
 
-    async fn write_chunk(&mut self, chunk: &[&RecordRef<'_>]) -> Result<(), StoreError> {
-        let ids: Vec<&str> = chunk.iter().map(|r| r.advisory.id.as_str()).collect();
+    async fn write_chunk(&mut self, chunk: &[(&RecordRef<'_>, bool)]) -> Result<(), StoreError> {
+        // Index rows of the stored versions go; new advisories have none.
+        let ids: Vec<&str> = chunk
+            .iter()
+            .filter(|(_, existed)| *existed)
+            .map(|(r, _)| r.advisory.id.as_str())
+            .collect();
         for table in ["advisory_packages", "advisory_aliases"] {
+            if ids.is_empty() {
+                break;
+            }
             let sql = format!(
                 "DELETE FROM {table} WHERE advisory_id IN ({})",
                 placeholders(self.backend, 1, ids.len()).trim_matches(['(', ')'])
@@ -258,7 +273,7 @@ impl AdvisoryImport {
             placeholders(self.backend, chunk.len(), 7)
         );
         let mut q = sqlx::query(AssertSqlSafe(sql));
-        for r in chunk {
+        for (r, _) in chunk {
             q = q
                 .bind(r.advisory.id.as_str())
                 .bind(r.advisory.modified.as_str())
@@ -272,7 +287,7 @@ impl AdvisoryImport {
 
         let mut packages: Vec<(String, String, &str)> = Vec::new();
         let mut aliases: Vec<(&str, &str)> = Vec::new();
-        for r in chunk {
+        for (r, _) in chunk {
             let a = r.advisory;
             for p in a.affected.iter().filter_map(|x| x.package.as_ref()) {
                 let eco = Ecosystem::parse(&p.ecosystem);
@@ -280,7 +295,9 @@ impl AdvisoryImport {
                 packages.push((eco.to_string(), name, a.id.as_str()));
             }
             for alias in &a.aliases {
-                if alias != &a.id {
+                // Ids are printable; a control character would also break the separator
+                // `recluster` joins aliases with.
+                if alias != &a.id && !alias.chars().any(char::is_control) {
                     aliases.push((a.id.as_str(), alias.as_str()));
                 }
             }
@@ -355,33 +372,35 @@ pub(crate) async fn recluster(
     tx: &mut Transaction<'static, Any>,
     backend: Backend,
 ) -> Result<(), StoreError> {
-    let advisories = sqlx::query("SELECT id, published FROM advisories")
-        .fetch_all(&mut **tx)
-        .await?;
-    let alias_rows = sqlx::query("SELECT advisory_id, alias FROM advisory_aliases")
-        .fetch_all(&mut **tx)
-        .await?;
-    let mut aliases: HashMap<String, Vec<String>> = HashMap::new();
-    for row in alias_rows {
-        aliases
-            .entry(row.try_get(0)?)
-            .or_default()
-            .push(row.try_get(1)?);
+    // One row per advisory, its aliases joined by a separator no id contains (U+001F).
+    let sql = match backend {
+        Backend::Sqlite => {
+            "SELECT a.id, a.published, (SELECT group_concat(l.alias, char(31))
+                 FROM advisory_aliases l WHERE l.advisory_id = a.id) FROM advisories a"
+        }
+        Backend::Postgres => {
+            "SELECT a.id, a.published, (SELECT string_agg(l.alias, chr(31))
+                 FROM advisory_aliases l WHERE l.advisory_id = a.id) FROM advisories a"
+        }
+    };
+    let rows = sqlx::query(sql).fetch_all(&mut **tx).await?;
+    let mut inputs: Vec<(String, Option<String>, Vec<String>)> = Vec::with_capacity(rows.len());
+    for row in rows {
+        let aliases: Option<String> = row.try_get(2)?;
+        let aliases = aliases
+            .map(|joined| joined.split('\u{1f}').map(str::to_string).collect())
+            .unwrap_or_default();
+        inputs.push((row.try_get(0)?, row.try_get(1)?, aliases));
     }
-    let mut inputs: Vec<(String, Option<String>)> = Vec::with_capacity(advisories.len());
-    for row in advisories {
-        inputs.push((row.try_get(0)?, row.try_get(1)?));
-    }
-    let empty = Vec::new();
-    let map = cluster(inputs.iter().map(|(id, published)| ClusterInput {
+    let pairs = cluster(inputs.iter().map(|(id, published, aliases)| ClusterInput {
         id,
-        aliases: aliases.get(id).unwrap_or(&empty),
+        aliases,
         published: published.as_deref(),
     }));
     sqlx::query("DELETE FROM vulnerability_ids")
         .execute(&mut **tx)
         .await?;
-    let pairs: Vec<(&String, &String)> = map.iter().collect();
+    // `pairs` is in key order: each insert lands next to the previous one.
     for part in pairs.chunks(CHUNK * 2) {
         let sql = format!(
             "INSERT INTO vulnerability_ids (id, vulnerability_id) VALUES {}",
@@ -389,7 +408,7 @@ pub(crate) async fn recluster(
         );
         let mut q = sqlx::query(AssertSqlSafe(sql));
         for (id, v) in part {
-            q = q.bind(id.as_str()).bind(v.as_str());
+            q = q.bind(*id).bind(*v);
         }
         q.execute(&mut **tx).await?;
     }

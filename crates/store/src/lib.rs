@@ -207,6 +207,9 @@ impl Store {
                         // committed transaction (only a power cut may lose the last one), and
                         // bulk imports skip an fsync per commit. A 16 MiB page cache per
                         // connection keeps the package and alias indexes in memory.
+                        sqlx::query("PRAGMA page_size = 16384")
+                            .execute(&mut *conn)
+                            .await?;
                         sqlx::query("PRAGMA synchronous = NORMAL")
                             .execute(&mut *conn)
                             .await?;

@@ -30,6 +30,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0003_store_state.sql"),
         include_str!("../migrations/postgres/0003_store_state.sql"),
     ),
+    (
+        4,
+        "key-only tables without rowid",
+        include_str!("../migrations/sqlite/0004_without_rowid.sql"),
+        include_str!("../migrations/postgres/0004_without_rowid.sql"),
+    ),
 ];
 
 #[derive(Debug)]
@@ -62,4 +68,106 @@ impl<'s> MigrationSource<'s> for Embedded {
 pub async fn run(pool: &AnyPool, backend: Backend) -> Result<(), sqlx::migrate::MigrateError> {
     let migrator = Migrator::new(Embedded(backend)).await?;
     migrator.run(pool).await
+}
+
+#[cfg(test)]
+mod tests {
+    use sqlx::Row;
+    use sqlx::any::{AnyPoolOptions, install_default_drivers};
+
+    use super::*;
+    use crate::Store;
+
+    /// A database left at `version` by an older Patchwarden, holding one advisory indexed the
+    /// old way; opening it with this version must upgrade it in place and keep every row.
+    async fn upgrades_in_place_from(url: &str, open_as: &str, backend: Backend, version: i64) {
+        install_default_drivers();
+        let pool = AnyPoolOptions::new()
+            .max_connections(1)
+            .connect(url)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        Migrator::new(Embedded(backend))
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+            .run_to(version, &pool)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let record = r#"{"id":"OLD-1","modified":"2024-01-01T00:00:00Z","aliases":["CVE-2024-0001"],"affected":[{"package":{"ecosystem":"PyPI","name":"demo"}}]}"#;
+        for (sql, binds) in [
+            (
+                "INSERT INTO advisories (id, modified, published, withdrawn, source, record, imported_at)
+                 VALUES ($1, '2024-01-01T00:00:00Z', NULL, NULL, 'old', $2, '2024-01-02T00:00:00Z')",
+                vec!["OLD-1", record],
+            ),
+            (
+                "INSERT INTO advisory_packages (ecosystem, name, advisory_id) VALUES ('PyPI', 'demo', $1)",
+                vec!["OLD-1"],
+            ),
+            (
+                "INSERT INTO advisory_aliases (advisory_id, alias) VALUES ($1, 'CVE-2024-0001')",
+                vec!["OLD-1"],
+            ),
+            (
+                "INSERT INTO vulnerability_ids (id, vulnerability_id) VALUES ($1, 'CVE-2024-0001')",
+                vec!["OLD-1"],
+            ),
+        ] {
+            let mut q = sqlx::query(sql);
+            for b in binds {
+                q = q.bind(b);
+            }
+            q.execute(&pool).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
+        }
+        pool.close().await;
+
+        let store = Store::open(open_as).await.unwrap_or_else(|e| panic!("{e}"));
+        let found = store
+            .advisories_for(&patchwarden_core::Ecosystem::parse("PyPI"), "demo")
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(found.len(), 1);
+        assert_eq!(
+            store
+                .vulnerability_of("OLD-1")
+                .await
+                .ok()
+                .flatten()
+                .as_deref(),
+            Some("CVE-2024-0001")
+        );
+        if backend == Backend::Sqlite {
+            let row = sqlx::query("SELECT sql FROM sqlite_master WHERE name = 'advisory_packages'")
+                .fetch_one(store.pool())
+                .await
+                .unwrap_or_else(|e| panic!("{e}"));
+            let sql: String = row.try_get(0).unwrap_or_default();
+            assert!(sql.contains("WITHOUT ROWID"), "{sql}");
+        }
+        store.close().await;
+    }
+
+    #[tokio::test]
+    async fn sqlite_databases_from_every_earlier_version_upgrade() {
+        for version in [2, 3] {
+            let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+            let path = dir.path().join("old.db");
+            let url = format!("sqlite://{}?mode=rwc", path.display());
+            let path = path.display().to_string();
+            upgrades_in_place_from(&url, &path, Backend::Sqlite, version).await;
+        }
+    }
+
+    #[tokio::test]
+    async fn postgres_databases_from_every_earlier_version_upgrade() {
+        let Some(admin) = crate::testing::postgres_url() else {
+            return;
+        };
+        for version in [2, 3] {
+            let url = crate::testing::fresh_postgres_database(&admin)
+                .await
+                .unwrap_or_else(|e| panic!("{e}"));
+            upgrades_in_place_from(&url, &url, Backend::Postgres, version).await;
+        }
+    }
 }
