@@ -11,7 +11,12 @@ use serde_json::{Value, json};
 use crate::{Format, Global, now_rfc3339, open_store, write_output};
 
 /// `db import`: every path as one source, malformed OSV records skipped and counted.
-pub async fn import(global: &Global, paths: &[PathBuf], kind: Option<&str>) -> Result<u8> {
+pub async fn import(
+    global: &Global,
+    paths: &[PathBuf],
+    kind: Option<&str>,
+    force: bool,
+) -> Result<u8> {
     let forced = kind
         .map(|k| {
             FeedKind::parse(k)
@@ -35,8 +40,15 @@ pub async fn import(global: &Global, paths: &[PathBuf], kind: Option<&str>) -> R
             location: path.display().to_string(),
             ..Default::default()
         };
-        let report = import_feed(&store, path, kind, meta, Strictness::Lenient, &now).await?;
-        if !global.quiet {
+        let report =
+            import_feed(&store, path, kind, meta, Strictness::Lenient, &now, force).await?;
+        if !global.quiet && report.source_unchanged {
+            println!(
+                "{}: unchanged since the last import (same SHA-256), {} records kept",
+                path.display(),
+                report.stats.unchanged
+            );
+        } else if !global.quiet {
             for r in &report.rejected {
                 eprintln!("warning: skipped malformed advisory {r}");
             }
@@ -451,6 +463,9 @@ pub async fn update(
                         format!(
                             "imported {records} records ({changed} new or changed), {bytes} bytes"
                         )
+                    }
+                    O::Unchanged { bytes } => {
+                        format!("downloaded {bytes} bytes, identical to the stored copy")
                     }
                     O::Failed { error } => format!("FAILED, stored data kept: {error}"),
                 };

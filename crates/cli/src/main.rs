@@ -115,7 +115,7 @@ enum DbCommand {
     /// Each path is one source, imported in one transaction. Malformed OSV records are
     /// reported, skipped and counted; they do not stop the import.
     #[command(
-        after_help = "The kind of each file is recognised from its name and content; --kind forces one.\n\nExamples:\n  patchwarden db import osv/crates-all.zip osv/PyPI-all.zip\n  patchwarden db import known_exploited_vulnerabilities.json epss_scores.csv.gz\n  patchwarden db import --kind nvd nvd-page-1.json"
+        after_help = "The kind of each file is recognised from its name and content; --kind forces one.\n\nExamples:\n  patchwarden db import osv/crates-all.zip osv/PyPI-all.zip\n  patchwarden db import known_exploited_vulnerabilities.json epss_scores.csv.gz\n  patchwarden db import --kind nvd nvd-page-1.json\n  patchwarden db import --force osv/crates-all.zip   # re-read a file imported before"
     )]
     Import {
         /// Files, directories or .zip archives.
@@ -124,6 +124,10 @@ enum DbCommand {
         /// Feed kind for every path: osv, kev, epss or nvd (default: recognised per file).
         #[arg(long, value_name = "KIND")]
         kind: Option<String>,
+        /// Read every file again, even one byte-identical (same SHA-256) to the file its
+        /// source last imported successfully; such files are skipped otherwise.
+        #[arg(long)]
+        force: bool,
     },
     /// Download every configured feed (OSV per-ecosystem all.zip, CISA KEV, EPSS, NVD) with
     /// conditional requests and resumable transfers, and import what changed. A source that
@@ -291,8 +295,8 @@ fn now_rfc3339() -> String {
 async fn run(cli: Cli) -> Result<u8> {
     match cli.command {
         Command::Scan(args) => scan(&cli.global, args).await,
-        Command::Db(DbCommand::Import { paths, kind }) => {
-            db::import(&cli.global, &paths, kind.as_deref()).await
+        Command::Db(DbCommand::Import { paths, kind, force }) => {
+            db::import(&cli.global, &paths, kind.as_deref(), force).await
         }
         Command::Db(DbCommand::Status {
             output,

@@ -124,15 +124,26 @@ fn import_every_real_feed(data: &Path, db: &Path) {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("CVE-1900-0001: no advisory"));
 
-    // Re-importing unchanged data changes nothing.
+    // Re-importing an unchanged file is recognised by its digest and changes nothing; with
+    // --force every record is read again and each is found unchanged.
     patchwarden(db)
         .args(["db", "import"])
         .arg(data.join("osv-all/crates-all.zip"))
         .assert()
         .success()
         .stdout(predicates::str::contains(
+            "crates-all.zip: unchanged since the last import (same SHA-256), 1206 records kept",
+        ));
+    patchwarden(db)
+        .args(["db", "import", "--force"])
+        .arg(data.join("osv-all/crates-all.zip"))
+        .assert()
+        .success()
+        .stdout(predicates::str::contains(
             "1206 records read, 0 new, 0 updated, 1206 unchanged, 0 malformed",
         ));
+    let after = json_stdout(patchwarden(db).args(["db", "status", "--format", "json"]));
+    assert_eq!(after["advisories"], status["advisories"]);
 }
 
 #[test]
@@ -193,7 +204,7 @@ fn a_bad_feed_file_fails_cleanly_and_keeps_the_previous_data() {
 fn sigkill_during_import_leaves_old_or_new_state() {
     let Some(data) = shared_data() else { return };
     let binary = assert_cmd::cargo::cargo_bin("patchwarden");
-    for delay_ms in [150u64, 400, 900, 1600] {
+    for delay_ms in [60u64, 150, 250, 400, 900, 1600] {
         let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
         let db = dir.path().join("pw.db");
         patchwarden(&db)

@@ -97,14 +97,58 @@ pub fn source_name(path: &Path) -> String {
 }
 
 /// Imports one feed file (or OSV directory) of `kind` as source `meta.name`.
+///
+/// A file byte-identical to the one this source last imported successfully (same SHA-256,
+/// same kind) is not read again unless `force` is set: the source is marked checked and the
+/// report says so. Directories are always read; unchanged records in them are skipped by
+/// their `modified` stamp.
 pub async fn import_feed(
     store: &Store,
     path: &Path,
     kind: FeedKind,
-    meta: SourceMeta,
+    mut meta: SourceMeta,
     strictness: Strictness,
     now: &str,
+    force: bool,
 ) -> Result<ImportReport, EngineError> {
+    let is_file = std::fs::metadata(path)
+        .map(|m| m.is_file())
+        .unwrap_or(false);
+    if is_file && meta.sha256.is_none() {
+        let owned = path.to_path_buf();
+        let digest = tokio::task::spawn_blocking(move || patchwarden_intel::sha256_file(&owned))
+            .await
+            .map_err(|join| patchwarden_intel::IntelError::Io {
+                path: path.to_path_buf(),
+                source: std::io::Error::other(join.to_string()),
+            })??;
+        meta.sha256 = Some(digest);
+    }
+    if is_file && !force {
+        let previous = store
+            .sources()
+            .await?
+            .into_iter()
+            .find(|s| s.name == meta.name);
+        if let Some(previous) = previous
+            && previous.last_success.is_some()
+            && previous.kind == meta.kind
+            && previous.sha256.is_some()
+            && previous.sha256 == meta.sha256
+        {
+            store.record_source_unchanged(&meta.name, now).await?;
+            let records = usize::try_from(previous.records).unwrap_or(0);
+            return Ok(ImportReport {
+                read: 0,
+                stats: patchwarden_store::ImportStats {
+                    unchanged: records,
+                    ..Default::default()
+                },
+                rejected: Vec::new(),
+                source_unchanged: true,
+            });
+        }
+    }
     let result = match kind {
         FeedKind::Osv => import_osv(store, path, &meta, strictness, now).await,
         FeedKind::Kev => import_kev(store, path, meta.clone(), now).await,

@@ -53,6 +53,9 @@ pub struct ImportReport {
     pub stats: ImportStats,
     /// Records skipped as malformed (only in lenient imports).
     pub rejected: Vec<Rejected>,
+    /// The file was byte-identical to the source's last successful import, so it was not
+    /// read; `stats.unchanged` holds the records the source keeps.
+    pub source_unchanged: bool,
 }
 
 /// Whether an import stops at the first malformed record or skips and counts them.
@@ -78,8 +81,16 @@ pub async fn import_advisories(
         location: path.display().to_string(),
         ..Default::default()
     };
-    let report =
-        intel::import_feed(store, path, intel::FeedKind::Osv, meta, strictness, now).await?;
+    let report = intel::import_feed(
+        store,
+        path,
+        intel::FeedKind::Osv,
+        meta,
+        strictness,
+        now,
+        false,
+    )
+    .await?;
     store.refresh_identities().await?;
     Ok(report)
 }

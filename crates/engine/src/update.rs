@@ -140,6 +140,12 @@ pub enum UpdateOutcome {
         /// Advisories new or changed (OSV only).
         changed: usize,
     },
+    /// Downloaded (the server ignored or lacked validators), but byte-identical to the copy
+    /// imported last time: not imported again.
+    Unchanged {
+        /// Bytes downloaded.
+        bytes: u64,
+    },
     /// Download or import failed; stored data unchanged.
     Failed {
         /// Why.
@@ -232,7 +238,18 @@ pub async fn update(
                     sha256: Some(sha256),
                     ..meta.clone()
                 };
-                match import_feed(store, &path, source.kind, meta, Strictness::Lenient, now).await {
+                match import_feed(
+                    store,
+                    &path,
+                    source.kind,
+                    meta,
+                    Strictness::Lenient,
+                    now,
+                    false,
+                )
+                .await
+                {
+                    Ok(r) if r.source_unchanged => UpdateOutcome::Unchanged { bytes },
                     Ok(r) => UpdateOutcome::Imported {
                         bytes,
                         records: r.read,

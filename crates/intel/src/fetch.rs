@@ -16,7 +16,6 @@
 //!
 //! Parsing and storing the downloaded feed is not this module's job.
 
-use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -871,11 +870,7 @@ impl Transfer<'_> {
                 last_modified: partial.last_modified.clone(),
             };
         }
-        let digest = self.hasher.take().unwrap_or_default().finalize();
-        let mut sha256 = String::with_capacity(64);
-        for byte in digest.iter() {
-            let _ = write!(sha256, "{byte:02x}");
-        }
+        let sha256 = crate::hex(&self.hasher.take().unwrap_or_default().finalize());
         self.partial = None;
         self.offset = 0;
         Ok(FetchOutcome::Downloaded {

@@ -162,6 +162,32 @@ fn io_error(path: &Path) -> impl FnOnce(std::io::Error) -> IntelError + '_ {
     }
 }
 
+/// The SHA-256 of a file's bytes, lower-case hex; read in 64 KiB blocks, never whole.
+pub fn sha256_file(path: &Path) -> Result<String, IntelError> {
+    use sha2::Digest;
+    let mut file = std::fs::File::open(path).map_err(io_error(path))?;
+    let mut hasher = sha2::Sha256::new();
+    let mut buf = vec![0u8; 64 * 1024];
+    loop {
+        let n = file.read(&mut buf).map_err(io_error(path))?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(buf.get(..n).unwrap_or_default());
+    }
+    Ok(hex(&hasher.finalize()))
+}
+
+/// Lower-case hex of a digest.
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write;
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for byte in bytes {
+        let _ = write!(out, "{byte:02x}");
+    }
+    out
+}
+
 /// Reads OSV records from a `.json` file, a `.zip` archive, or a directory of `.json` files,
 /// all into memory. For large sources prefer [`visit_osv`], which streams.
 pub fn read_osv(path: &Path) -> Result<Batch, IntelError> {

@@ -50,6 +50,8 @@ pub struct SourceStatus {
     pub etag: Option<String>,
     /// HTTP Last-Modified of the last download.
     pub last_modified: Option<String>,
+    /// SHA-256 of the file last imported successfully.
+    pub sha256: Option<String>,
 }
 
 /// One KEV catalog entry.
@@ -170,7 +172,7 @@ impl Store {
     /// Every source, by name.
     pub async fn sources(&self) -> Result<Vec<SourceStatus>, StoreError> {
         let rows = sqlx::query(
-            "SELECT name, kind, location, records, last_success, last_attempt, last_error, etag, last_modified
+            "SELECT name, kind, location, records, last_success, last_attempt, last_error, etag, last_modified, sha256
              FROM sources ORDER BY name",
         )
         .fetch_all(&self.pool)
@@ -187,6 +189,7 @@ impl Store {
                     last_error: r.try_get(6)?,
                     etag: r.try_get(7)?,
                     last_modified: r.try_get(8)?,
+                    sha256: r.try_get(9)?,
                 })
             })
             .collect()
