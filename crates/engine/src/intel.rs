@@ -386,3 +386,60 @@ async fn import_nvd(
         ..ImportReport::default()
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(modified: &str) -> String {
+        format!(
+            r#"{{"id":"T-1","modified":"{modified}","affected":[{{"package":{{"ecosystem":"PyPI","name":"demo"}}}}]}}"#
+        )
+    }
+
+    #[tokio::test]
+    async fn unchanged_files_are_recognised_and_changed_ones_imported() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let path = dir.path().join("T-1.json");
+        let store = Store::open(&dir.path().join("pw.db").display().to_string())
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let meta = SourceMeta {
+            name: source_name(&path),
+            kind: "osv".into(),
+            location: path.display().to_string(),
+            ..Default::default()
+        };
+        let import = |force: bool| {
+            import_feed(
+                &store,
+                &path,
+                FeedKind::Osv,
+                meta.clone(),
+                Strictness::Lenient,
+                "2026-01-01T00:00:00Z",
+                force,
+            )
+        };
+        std::fs::write(&path, record("2024-01-01T00:00:00Z")).unwrap_or_else(|e| panic!("{e}"));
+        let first = import(false).await.unwrap_or_else(|e| panic!("{e}"));
+        assert!(!first.source_unchanged);
+        assert_eq!(first.stats.inserted, 1);
+
+        let again = import(false).await.unwrap_or_else(|e| panic!("{e}"));
+        assert!(again.source_unchanged);
+        assert_eq!((again.read, again.stats.unchanged), (0, 1));
+
+        let forced = import(true).await.unwrap_or_else(|e| panic!("{e}"));
+        assert!(!forced.source_unchanged);
+        assert_eq!((forced.read, forced.stats.unchanged), (1, 1));
+
+        std::fs::write(&path, record("2024-02-01T00:00:00Z")).unwrap_or_else(|e| panic!("{e}"));
+        let changed = import(false).await.unwrap_or_else(|e| panic!("{e}"));
+        assert!(!changed.source_unchanged);
+        assert_eq!(changed.stats.updated, 1);
+        let sources = store.sources().await.unwrap_or_else(|e| panic!("{e}"));
+        let digest = patchwarden_intel::sha256_file(&path).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(sources[0].sha256.as_deref(), Some(digest.as_str()));
+    }
+}
