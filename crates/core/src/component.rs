@@ -41,6 +41,16 @@ pub enum Scope {
     Optional,
 }
 
+/// The source package an OS binary package was built from (Debian `Source:`, RPM source RPM).
+/// Distribution advisories name source packages, so matching uses this when present.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct SourcePackage {
+    /// Source package name (`openssl` for the binary `libssl3`).
+    pub name: String,
+    /// Source package version (may differ from the binary's, e.g. binNMUs `1.2-3+b1`).
+    pub version: String,
+}
+
 /// One third-party package at one version, as found in an artifact.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct Component {
@@ -57,9 +67,36 @@ pub struct Component {
     pub direct: Option<bool>,
     /// Dependency scope.
     pub scope: Scope,
+    /// For OS packages: the source package it was built from, where the database says.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub source_package: Option<SourcePackage>,
+    /// The packages through which the project reaches this one, outermost first, where the
+    /// format records it (e.g. npm's nested `node_modules`); empty when unknown or direct.
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub dependency_path: Vec<String>,
 }
 
 impl Component {
+    /// A component found at `source`: required scope, directness unknown, no source package
+    /// or dependency path. Set the other fields on the value as the format allows.
+    pub fn new(
+        ecosystem: Ecosystem,
+        name: impl Into<String>,
+        version: impl Into<String>,
+        source: Location,
+    ) -> Self {
+        Component {
+            ecosystem,
+            name: name.into(),
+            version: version.into(),
+            source,
+            direct: None,
+            scope: Scope::Required,
+            source_package: None,
+            dependency_path: Vec::new(),
+        }
+    }
+
     /// The package URL of this component (`pkg:npm/%40scope/name@1.0.0`), or `None` for an
     /// ecosystem without a purl type.
     pub fn purl(&self) -> Option<String> {

@@ -7,7 +7,7 @@ mod component;
 mod ecosystem;
 mod severity;
 
-pub use component::{Component, Location, Scope, purl_for};
+pub use component::{Component, Location, Scope, SourcePackage, purl_for};
 pub use ecosystem::{Ecosystem, EcosystemKind};
 pub use severity::Severity;
 

@@ -70,6 +70,8 @@ pub fn parse(path: &str, text: &str) -> Result<Parsed, ParseError> {
             },
             direct: Some(direct.contains(&key)),
             scope: Scope::Required,
+            source_package: None,
+            dependency_path: Vec::new(),
         });
     }
     Ok(parsed)

@@ -96,6 +96,8 @@ impl Sink<'_> {
             },
             direct,
             scope,
+            source_package: None,
+            dependency_path: Vec::new(),
         });
     }
 

@@ -111,6 +111,8 @@ pub fn parse(path: &str, text: &str) -> Parsed {
                 },
                 direct: None,
                 scope: Scope::Required,
+                source_package: None,
+                dependency_path: Vec::new(),
             }),
             None if rest.starts_with('@') => warn(
                 number,

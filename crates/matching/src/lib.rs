@@ -139,21 +139,14 @@ pub fn match_component<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use patchwarden_core::{EcosystemKind, Location, Scope};
+    use patchwarden_core::{EcosystemKind, Location};
 
     fn advisory(json: &str) -> Advisory {
         Advisory::from_json(json.as_bytes()).unwrap_or_else(|e| panic!("{e}"))
     }
 
     fn component(eco: EcosystemKind, name: &str, version: &str) -> Component {
-        Component {
-            ecosystem: Ecosystem::new(eco),
-            name: name.into(),
-            version: version.into(),
-            source: Location::file("lock"),
-            direct: None,
-            scope: Scope::Required,
-        }
+        Component::new(Ecosystem::new(eco), name, version, Location::file("lock"))
     }
 
     const PYYAML: &str = r#"{"id":"PYSEC-T","modified":"2021-01-01T00:00:00Z","affected":[

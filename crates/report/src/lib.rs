@@ -179,23 +179,24 @@ pub fn has_findings_at_least(result: &ScanResult, min: Severity) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use patchwarden_core::{Component, Ecosystem, EcosystemKind, Location, Scope};
+    use patchwarden_core::{Component, Ecosystem, EcosystemKind, Location};
     use patchwarden_engine::Finding;
     use patchwarden_inventory::{LockfileKind, SourceFile};
     use patchwarden_policy::CvssScore;
 
     fn sample() -> ScanResult {
         let component = |name: &str, version: &str, line| Component {
-            ecosystem: Ecosystem::new(EcosystemKind::CratesIo),
-            name: name.into(),
-            version: version.into(),
-            source: Location {
-                path: "app/Cargo.lock".into(),
-                line,
-                layer: None,
-            },
             direct: Some(true),
-            scope: Scope::Required,
+            ..Component::new(
+                Ecosystem::new(EcosystemKind::CratesIo),
+                name,
+                version,
+                Location {
+                    path: "app/Cargo.lock".into(),
+                    line,
+                    layer: None,
+                },
+            )
         };
         ScanResult {
             target: "app".into(),
