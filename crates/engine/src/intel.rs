@@ -351,10 +351,39 @@ async fn import_nvd(
     meta: SourceMeta,
     now: &str,
 ) -> Result<ImportReport, EngineError> {
-    let page = patchwarden_intel::nvd::parse_nvd_page(&read_file(path)?)
-        .map_err(|e| feed_error(path, e))?;
-    let rows: Vec<NvdRow> = page
-        .cves
+    import_nvd_pages(store, &[path.to_path_buf()], meta, now).await
+}
+
+/// Imports NVD CVE API 2.0 responses (pages of one query) as one source in one transaction:
+/// a bad page leaves the source as it was.
+pub async fn import_nvd_pages(
+    store: &Store,
+    pages: &[std::path::PathBuf],
+    meta: SourceMeta,
+    now: &str,
+) -> Result<ImportReport, EngineError> {
+    let mut import = store.begin_nvd_import().await?;
+    let mut read = 0;
+    for path in pages {
+        let page = patchwarden_intel::nvd::parse_nvd_page(&read_file(path)?)
+            .map_err(|e| feed_error(path, e))?;
+        let rows = nvd_rows(page);
+        read += rows.len();
+        import.add(&rows).await?;
+    }
+    let meta = SourceMeta {
+        records: read as i64,
+        ..meta
+    };
+    import.finish(&meta, now).await?;
+    Ok(ImportReport {
+        read,
+        ..ImportReport::default()
+    })
+}
+
+fn nvd_rows(page: patchwarden_intel::nvd::NvdPage) -> Vec<NvdRow> {
+    page.cves
         .into_iter()
         .map(|c| NvdRow {
             id: c.id,
@@ -375,16 +404,7 @@ async fn import_nvd(
             cwes: c.cwes,
             references: c.references,
         })
-        .collect();
-    let meta = SourceMeta {
-        records: rows.len() as i64,
-        ..meta
-    };
-    store.upsert_nvd(&rows, &meta, now).await?;
-    Ok(ImportReport {
-        read: rows.len(),
-        ..ImportReport::default()
-    })
+        .collect()
 }
 
 #[cfg(test)]

@@ -32,8 +32,18 @@ pub struct IntelConfig {
     pub kev_url: String,
     /// EPSS scores URL (CSV or gzip CSV); empty to skip.
     pub epss_url: String,
-    /// NVD CVE API 2.0 responses to import (pages of the API, or files on a mirror).
+    /// NVD CVE API 2.0 responses to import as they are (single pages, or files on a mirror).
     pub nvd_urls: Vec<String>,
+    /// NVD CVE API 2.0 endpoint to page through (`startIndex`), asking only for CVEs modified
+    /// since the last success when that is under 120 days ago; empty to skip.
+    pub nvd_api_url: String,
+    /// Results per NVD API request (the API allows at most 2,000).
+    pub nvd_page_size: u32,
+    /// Environment variable holding an NVD API key (sent as the `apiKey` header; never stored
+    /// in the configuration file).
+    pub nvd_api_key_env: String,
+    /// Pause between NVD API requests, in milliseconds (NVD asks for 6 s without a key).
+    pub nvd_request_delay_ms: u64,
     /// Hours after which OSV, KEV and EPSS sources count as stale in `db status`.
     pub freshness_hours: i64,
 }
@@ -57,6 +67,10 @@ impl Default for IntelConfig {
             kev_url: DEFAULT_KEV_URL.to_string(),
             epss_url: DEFAULT_EPSS_URL.to_string(),
             nvd_urls: Vec::new(),
+            nvd_api_url: String::new(),
+            nvd_page_size: 2000,
+            nvd_api_key_env: "NVD_API_KEY".to_string(),
+            nvd_request_delay_ms: 6000,
             freshness_hours: 24,
         }
     }
@@ -71,6 +85,19 @@ pub struct FeedSource {
     pub kind: FeedKind,
     /// Download URL.
     pub url: String,
+    /// For the NVD API: how to page through it; `None` for a plain download.
+    pub nvd_api: Option<NvdApi>,
+}
+
+/// How `db update` pages through the NVD CVE API 2.0.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NvdApi {
+    /// Results per request.
+    pub page_size: u32,
+    /// Environment variable holding the API key.
+    pub api_key_env: String,
+    /// Pause between requests, milliseconds.
+    pub delay_ms: u64,
 }
 
 /// Percent-encodes the characters of an ecosystem name that cannot stand in a URL path.
@@ -98,6 +125,7 @@ impl IntelConfig {
                 name: format!("osv:{e}"),
                 kind: FeedKind::Osv,
                 url: format!("{base}/{}/all.zip", path_segment(e)),
+                nvd_api: None,
             })
             .collect();
         if !self.kev_url.is_empty() {
@@ -105,6 +133,7 @@ impl IntelConfig {
                 name: "kev".into(),
                 kind: FeedKind::Kev,
                 url: self.kev_url.clone(),
+                nvd_api: None,
             });
         }
         if !self.epss_url.is_empty() {
@@ -112,6 +141,7 @@ impl IntelConfig {
                 name: "epss".into(),
                 kind: FeedKind::Epss,
                 url: self.epss_url.clone(),
+                nvd_api: None,
             });
         }
         for (i, url) in self.nvd_urls.iter().enumerate() {
@@ -119,6 +149,19 @@ impl IntelConfig {
                 name: format!("nvd:{}", i + 1),
                 kind: FeedKind::Nvd,
                 url: url.clone(),
+                nvd_api: None,
+            });
+        }
+        if !self.nvd_api_url.is_empty() {
+            out.push(FeedSource {
+                name: "nvd-api".into(),
+                kind: FeedKind::Nvd,
+                url: self.nvd_api_url.clone(),
+                nvd_api: Some(NvdApi {
+                    page_size: self.nvd_page_size.clamp(1, 2000),
+                    api_key_env: self.nvd_api_key_env.clone(),
+                    delay_ms: self.nvd_request_delay_ms,
+                }),
             });
         }
         out
@@ -195,6 +238,31 @@ pub async fn update(
     let known = store.sources().await?;
     let mut reports = Vec::new();
     for source in sources {
+        if let Some(api) = &source.nvd_api {
+            let last_success = known
+                .iter()
+                .find(|s| s.name == source.name)
+                .and_then(|s| s.last_success.clone());
+            let dir = cache_dir.join(folder_for(&source.name));
+            let mut reporter = progress(source);
+            let outcome = update_nvd_api(
+                store,
+                source,
+                api,
+                last_success.as_deref(),
+                &dir,
+                options,
+                now,
+                reporter.as_mut(),
+            )
+            .await?;
+            reports.push(UpdateReport {
+                name: source.name.clone(),
+                url: source.url.clone(),
+                outcome,
+            });
+            continue;
+        }
         let previous = known.iter().find(|s| s.name == source.name).and_then(|s| {
             s.last_success.as_ref()?;
             let v = Validators {
@@ -277,6 +345,152 @@ pub async fn update(
     Ok(reports)
 }
 
+/// NVD allows a `lastMod` window of at most 120 days; older stores fetch everything again.
+const NVD_MAX_WINDOW_DAYS: i64 = 120;
+
+/// `lastModStartDate`/`lastModEndDate` parameters for the CVEs modified since `last_success`
+/// (an hour of overlap), or nothing for a full download.
+fn nvd_window(last_success: Option<&str>, now: &str) -> String {
+    use time::format_description::well_known::Rfc3339;
+    let parse = |t: &str| time::OffsetDateTime::parse(t, &Rfc3339).ok();
+    let (Some(since), Some(until)) = (last_success.and_then(parse), parse(now)) else {
+        return String::new();
+    };
+    let start = since - time::Duration::hours(1);
+    if until - start >= time::Duration::days(NVD_MAX_WINDOW_DAYS) || start > until {
+        return String::new();
+    }
+    let format = |t: time::OffsetDateTime| {
+        let t = t.to_offset(time::UtcOffset::UTC);
+        format!(
+            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.000%2B00:00",
+            t.year(),
+            u8::from(t.month()),
+            t.day(),
+            t.hour(),
+            t.minute(),
+            t.second()
+        )
+    };
+    format!(
+        "&lastModStartDate={}&lastModEndDate={}",
+        format(start),
+        format(until)
+    )
+}
+
+/// Pages through the NVD CVE API (`startIndex`), then imports every page in one
+/// transaction. Any failed page leaves the stored NVD data as it was.
+#[allow(clippy::too_many_arguments)]
+async fn update_nvd_api(
+    store: &Store,
+    source: &FeedSource,
+    api: &NvdApi,
+    last_success: Option<&str>,
+    dir: &Path,
+    options: &FetchOptions,
+    now: &str,
+    progress: &mut dyn Progress,
+) -> Result<UpdateOutcome, EngineError> {
+    let meta = SourceMeta {
+        name: source.name.clone(),
+        kind: source.kind.as_str().to_string(),
+        location: source.url.clone(),
+        ..Default::default()
+    };
+    match page_through_nvd(source, api, last_success, dir, options, now, progress).await {
+        Ok((pages, bytes)) => {
+            match crate::intel::import_nvd_pages(store, &pages, meta.clone(), now).await {
+                Ok(r) => Ok(UpdateOutcome::Imported {
+                    bytes,
+                    records: r.read,
+                    changed: r.read,
+                }),
+                Err(e) => {
+                    let error = e.to_string();
+                    store.record_source_failure(&meta, &error, now).await?;
+                    Ok(UpdateOutcome::Failed { error })
+                }
+            }
+        }
+        Err(error) => {
+            store.record_source_failure(&meta, &error, now).await?;
+            Ok(UpdateOutcome::Failed { error })
+        }
+    }
+}
+
+/// Downloads every page of the query into `dir`; returns the page files and total bytes.
+async fn page_through_nvd(
+    source: &FeedSource,
+    api: &NvdApi,
+    last_success: Option<&str>,
+    dir: &Path,
+    options: &FetchOptions,
+    now: &str,
+    progress: &mut dyn Progress,
+) -> Result<(Vec<PathBuf>, u64), String> {
+    let key = std::env::var(&api.api_key_env)
+        .ok()
+        .filter(|k| !k.trim().is_empty());
+    let headers: Vec<(&str, &str)> = key.iter().map(|k| ("apiKey", k.trim())).collect();
+    let client = fetch::client_with_headers(options, &headers).map_err(|e| e.to_string())?;
+    // Pages of an earlier run must not be mistaken for this one's.
+    if dir.is_dir() {
+        std::fs::remove_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    }
+    let window = nvd_window(last_success, now);
+    let separator = if source.url.contains('?') { '&' } else { '?' };
+    let mut pages = Vec::new();
+    let mut bytes_total = 0;
+    let mut start: u64 = 0;
+    let mut page_limit: Option<u64> = None;
+    loop {
+        if !pages.is_empty() && api.delay_ms > 0 {
+            tokio::time::sleep(std::time::Duration::from_millis(api.delay_ms)).await;
+        }
+        let url = format!(
+            "{}{separator}resultsPerPage={}&startIndex={start}{window}",
+            source.url, api.page_size
+        );
+        let dest = dir.join(format!("page-{:06}.json", pages.len()));
+        let fetched = fetch::fetch_to(&client, &url, &dest, None, options, progress)
+            .await
+            .map_err(|e| e.to_string())?;
+        let (path, bytes) = match fetched {
+            FetchOutcome::Downloaded { path, bytes, .. } => (path, bytes),
+            FetchOutcome::NotModified => {
+                return Err(format!("{url}: unexpected 304 Not Modified"));
+            }
+        };
+        let text = std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let page =
+            patchwarden_intel::nvd::parse_nvd_page(&text).map_err(|e| format!("{url}: {e}"))?;
+        bytes_total += bytes;
+        pages.push(path);
+        let count = page.cves.len() as u64;
+        let total = page.total_results;
+        // A server that keeps answering must not keep us paging forever.
+        let limit = *page_limit.get_or_insert(total / u64::from(api.page_size.max(1)) + 2);
+        start += count;
+        if count == 0 || start >= total {
+            if count == 0 && start < total {
+                return Err(format!(
+                    "{url}: empty page at startIndex {start} of {total} results"
+                ));
+            }
+            break;
+        }
+        if pages.len() as u64 >= limit {
+            return Err(format!(
+                "{}: more than {limit} pages for {total} results; stopping",
+                source.url
+            ));
+        }
+    }
+    Ok((pages, bytes_total))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -310,5 +524,20 @@ mod tests {
             ]
         );
         assert_eq!(folder_for("osv:Debian:12"), "osv_Debian_12");
+    }
+
+    #[test]
+    fn nvd_windows_start_an_hour_before_the_last_success_and_cap_at_120_days() {
+        assert_eq!(
+            nvd_window(Some("2026-11-20T10:30:00Z"), "2026-11-23T12:00:00Z"),
+            "&lastModStartDate=2026-11-20T09:30:00.000%2B00:00&lastModEndDate=2026-11-23T12:00:00.000%2B00:00"
+        );
+        assert_eq!(nvd_window(None, "2026-11-23T12:00:00Z"), "");
+        assert_eq!(
+            nvd_window(Some("2026-01-01T00:00:00Z"), "2026-11-23T12:00:00Z"),
+            "",
+            "older than 120 days: everything again"
+        );
+        assert_eq!(nvd_window(Some("not a time"), "2026-11-23T12:00:00Z"), "");
     }
 }

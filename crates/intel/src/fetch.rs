@@ -255,7 +255,31 @@ fn status_hint(status: StatusCode) -> &'static str {
 /// Builds an HTTP client for [`fetch`]: rustls TLS (aws-lc-rs) with the platform's trust store,
 /// `options.user_agent`, and `options.timeout` for connecting and for each read.
 pub fn client(options: &FetchOptions) -> Result<reqwest::Client, FetchError> {
+    client_with_headers(options, &[])
+}
+
+/// As [`client`], sending `headers` with every request; their values are marked sensitive
+/// (kept out of debug output), as they may hold an API key.
+pub fn client_with_headers(
+    options: &FetchOptions,
+    headers: &[(&str, &str)],
+) -> Result<reqwest::Client, FetchError> {
+    let mut map = reqwest::header::HeaderMap::new();
+    for (name, value) in headers {
+        let name = reqwest::header::HeaderName::from_bytes(name.as_bytes()).map_err(|e| {
+            FetchError::Client {
+                message: format!("header name {name}: {e}"),
+            }
+        })?;
+        let mut value =
+            reqwest::header::HeaderValue::from_str(value).map_err(|e| FetchError::Client {
+                message: format!("header {name}: {e}"),
+            })?;
+        value.set_sensitive(true);
+        map.insert(name, value);
+    }
     reqwest::Client::builder()
+        .default_headers(map)
         .user_agent(options.user_agent.as_str())
         .connect_timeout(options.timeout)
         .read_timeout(options.timeout)

@@ -259,37 +259,26 @@ impl Store {
         Ok(())
     }
 
-    /// Inserts or replaces NVD records by CVE id and records the source.
+    /// Inserts or updates NVD CVE records and records the source, in one transaction.
     pub async fn upsert_nvd(
         &self,
         rows: &[NvdRow],
         meta: &SourceMeta,
         now: &str,
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await?;
-        for part in rows.chunks(CHUNK) {
-            let sql = format!(
-                "INSERT INTO nvd_cves (id, published, last_modified, description, cvss, cwes, refs) VALUES {}
-                 ON CONFLICT (id) DO UPDATE SET published = excluded.published, last_modified = excluded.last_modified,
-                     description = excluded.description, cvss = excluded.cvss, cwes = excluded.cwes, refs = excluded.refs",
-                placeholders(self.backend, part.len(), 7)
-            );
-            let mut q = sqlx::query(AssertSqlSafe(sql));
-            for r in part {
-                q = q
-                    .bind(&r.id)
-                    .bind(r.published.as_deref())
-                    .bind(r.last_modified.as_deref())
-                    .bind(r.description.as_deref())
-                    .bind(r.cvss.to_string())
-                    .bind(serde_json::Value::from(r.cwes.clone()).to_string())
-                    .bind(serde_json::Value::from(r.references.clone()).to_string());
-            }
-            q.execute(&mut *tx).await?;
-        }
-        record_success(&mut tx, meta, now).await?;
-        tx.commit().await?;
-        Ok(())
+        let mut import = self.begin_nvd_import().await?;
+        import.add(rows).await?;
+        import.finish(meta, now).await
+    }
+
+    /// Starts an NVD import that spans several pages: rows are added page by page and the
+    /// whole is committed by [`NvdImport::finish`], so a failed page leaves the source as it
+    /// was.
+    pub async fn begin_nvd_import(&self) -> Result<NvdImport, StoreError> {
+        Ok(NvdImport {
+            tx: self.pool.begin().await?,
+            backend: self.backend,
+        })
     }
 
     /// The KEV entry of a CVE.
@@ -366,5 +355,45 @@ impl Store {
             })
         })
         .transpose()
+    }
+}
+
+/// An NVD import in progress (see [`Store::begin_nvd_import`]).
+pub struct NvdImport {
+    tx: Transaction<'static, Any>,
+    backend: crate::Backend,
+}
+
+impl NvdImport {
+    /// Inserts or updates CVE records.
+    pub async fn add(&mut self, rows: &[NvdRow]) -> Result<(), StoreError> {
+        for part in rows.chunks(CHUNK) {
+            let sql = format!(
+                "INSERT INTO nvd_cves (id, published, last_modified, description, cvss, cwes, refs) VALUES {}
+                 ON CONFLICT (id) DO UPDATE SET published = excluded.published, last_modified = excluded.last_modified,
+                     description = excluded.description, cvss = excluded.cvss, cwes = excluded.cwes, refs = excluded.refs",
+                placeholders(self.backend, part.len(), 7)
+            );
+            let mut q = sqlx::query(AssertSqlSafe(sql));
+            for r in part {
+                q = q
+                    .bind(&r.id)
+                    .bind(r.published.as_deref())
+                    .bind(r.last_modified.as_deref())
+                    .bind(r.description.as_deref())
+                    .bind(r.cvss.to_string())
+                    .bind(serde_json::Value::from(r.cwes.clone()).to_string())
+                    .bind(serde_json::Value::from(r.references.clone()).to_string());
+            }
+            q.execute(&mut *self.tx).await?;
+        }
+        Ok(())
+    }
+
+    /// Records the source and commits everything added.
+    pub async fn finish(mut self, meta: &SourceMeta, now: &str) -> Result<(), StoreError> {
+        record_success(&mut self.tx, meta, now).await?;
+        self.tx.commit().await?;
+        Ok(())
     }
 }

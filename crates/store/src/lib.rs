@@ -11,7 +11,7 @@ mod migrations;
 pub mod testing;
 
 pub use advisories::{AdvisoryImport, RecordRef};
-pub use feeds::{EpssRow, KevRow, NvdRow, SourceMeta, SourceStatus};
+pub use feeds::{EpssRow, KevRow, NvdImport, NvdRow, SourceMeta, SourceStatus};
 
 use std::path::Path;
 
