@@ -4,6 +4,7 @@
 mod config;
 mod db;
 mod demo;
+mod inventory_cmd;
 mod version_cmd;
 
 use std::io::{IsTerminal, Write};
@@ -58,9 +59,15 @@ struct Global {
 enum Command {
     /// Find lockfiles under a path, match their components against advisories, report findings.
     #[command(
-        after_help = "Lockfiles found: Cargo.lock, package-lock.json (v1-v3), npm-shrinkwrap.json, requirements*.txt (pinned == lines). .git and node_modules are skipped; symbolic links are not followed.\n\nExamples:\n  patchwarden scan .\n  patchwarden scan services/api --advisories osv/PyPI-all.zip\n  patchwarden scan Cargo.lock --format json --output scan.json\n  patchwarden scan . --exit-code 1     # fail a CI job when anything is found\n\nExit codes: 0 success (findings or not, unless --exit-code); N from --exit-code N when findings exist; 2 input, usage or runtime error."
+        after_help = "Files read: every format `patchwarden inventory` reads (lockfiles, manifests, dpkg/apk databases; see docs/inventory.md). .git and node_modules are skipped; symbolic links are not followed.\n\nExamples:\n  patchwarden scan .\n  patchwarden scan services/api --advisories osv/PyPI-all.zip\n  patchwarden scan Cargo.lock --format json --output scan.json\n  patchwarden scan . --exit-code 1     # fail a CI job when anything is found\n\nExit codes: 0 success (findings or not, unless --exit-code); N from --exit-code N when findings exist; 2 input, usage or runtime error."
     )]
     Scan(ScanArgs),
+    /// List every component (package and version) found under a path: lockfiles, manifests
+    /// and OS package databases. Needs no advisories and no database.
+    #[command(
+        after_help = "Formats: Cargo.lock; package-lock.json, npm-shrinkwrap.json, yarn.lock, pnpm-lock.yaml; requirements*.txt; go.mod (+go.sum); Gemfile.lock; composer.lock; pom.xml, gradle.lockfile; packages.lock.json; pubspec.lock; mix.lock; dpkg status and status.d, apk installed (distribution from etc/os-release or --distro). See docs/inventory.md.\n\nExamples:\n  patchwarden inventory .\n  patchwarden inventory app/yarn.lock --format json\n  patchwarden inventory rootfs/ --distro Debian:12\n  patchwarden inventory . --exclude 'test/**' --exclude examples"
+    )]
+    Inventory(inventory_cmd::InventoryArgs),
     /// Manage the advisory database.
     #[command(subcommand)]
     Db(DbCommand),
@@ -295,6 +302,7 @@ fn now_rfc3339() -> String {
 async fn run(cli: Cli) -> Result<u8> {
     match cli.command {
         Command::Scan(args) => scan(&cli.global, args).await,
+        Command::Inventory(args) => inventory_cmd::inventory(&cli.global, args),
         Command::Db(DbCommand::Import { paths, kind, force }) => {
             db::import(&cli.global, &paths, kind.as_deref(), force).await
         }

@@ -1,69 +1,51 @@
-//! Inventory: finds lockfiles under a path and reads them into [`Component`]s.
+//! Inventory: every third-party component of an artifact, with its version.
 //!
-//! Parsers are pure functions from file text to components (see [`parse_lockfile`]); only
-//! [`scan_path`] touches the filesystem. The walk skips `.git` and `node_modules`, follows no
-//! symbolic link, and refuses files larger than [`MAX_FILE_BYTES`].
+//! [`scan`] takes a path (a directory or root file system, a single lockfile, manifest or OS
+//! package database) and returns an [`Inventory`]: each
+//! component with its ecosystem, name, version, purl, the file (and image layer) it came
+//! from, whether it is a direct dependency and its scope. Parsers are pure functions from
+//! text to components, one module per format; only the walk touches the filesystem.
 //!
-//! Formats in this version: `Cargo.lock` (v1–v4), npm `package-lock.json` /
-//! `npm-shrinkwrap.json` (lockfileVersion 1, 2, 3) and pip `requirements*.txt` (pinned `==`
-//! lines; anything else becomes a warning, never a silent drop).
+//! Formats: see [`LockfileKind`] and `docs/inventory.md`.
 
 mod cargo;
+mod collect;
+mod detect;
 mod npm;
-mod pip;
+pub mod pip;
 
+// JavaScript
+pub mod pnpm;
+pub mod yarn;
+// Ruby, PHP
+pub mod composer;
+pub mod gem;
+// Go, JVM, .NET, Dart, Elixir
+pub mod golang;
+pub mod gradle;
+pub mod maven;
+pub mod mix;
+pub mod nuget;
+pub mod pubspec;
+// Operating system package databases
+pub mod apk;
+pub mod dpkg;
+pub mod os_release;
+
+use std::collections::BTreeMap;
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use patchwarden_core::Component;
+use patchwarden_core::{Component, Ecosystem};
 use serde::Serialize;
 
-/// Largest lockfile read, in bytes: real lockfiles are a few MB; anything near this is hostile.
+pub use collect::parse_text;
+use collect::{Found, Origin, Tree};
+pub use detect::LockfileKind;
+
+/// Largest single file read, in bytes: real lockfiles and package databases are a few MB;
+/// anything near this is hostile.
 pub const MAX_FILE_BYTES: u64 = 256 * 1024 * 1024;
-
-/// The lockfile formats this crate reads.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum LockfileKind {
-    /// Cargo's `Cargo.lock`.
-    CargoLock,
-    /// npm's `package-lock.json` or `npm-shrinkwrap.json`.
-    NpmLock,
-    /// pip's `requirements*.txt`.
-    PipRequirements,
-}
-
-impl LockfileKind {
-    /// Recognises a lockfile by its file name.
-    pub fn detect(file_name: &str) -> Option<LockfileKind> {
-        match file_name {
-            "Cargo.lock" => Some(LockfileKind::CargoLock),
-            "package-lock.json" | "npm-shrinkwrap.json" => Some(LockfileKind::NpmLock),
-            n if n.starts_with("requirements") && n.ends_with(".txt") => {
-                Some(LockfileKind::PipRequirements)
-            }
-            _ => None,
-        }
-    }
-
-    /// Recognises a file the user named explicitly, more loosely than in a directory walk:
-    /// renamed copies such as `app__Cargo.lock` or `package-lock.v3.json` are accepted.
-    pub fn detect_named(file_name: &str) -> Option<LockfileKind> {
-        LockfileKind::detect(file_name).or_else(|| {
-            let n = file_name.to_ascii_lowercase();
-            if n.ends_with("cargo.lock") || (n.contains("cargo") && n.ends_with(".lock")) {
-                Some(LockfileKind::CargoLock)
-            } else if (n.contains("package-lock") || n.contains("npm-shrinkwrap"))
-                && n.ends_with(".json")
-            {
-                Some(LockfileKind::NpmLock)
-            } else if n.contains("requirements") && n.ends_with(".txt") {
-                Some(LockfileKind::PipRequirements)
-            } else {
-                None
-            }
-        })
-    }
-}
 
 /// Something the inventory could not turn into a component, but that the user should know.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -87,7 +69,7 @@ impl std::fmt::Display for Warning {
     }
 }
 
-/// A lockfile that was read.
+/// A file that was read.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct SourceFile {
     /// Path relative to the scanned root.
@@ -98,7 +80,7 @@ pub struct SourceFile {
     pub components: usize,
 }
 
-/// What parsing one lockfile gave.
+/// What parsing one file gave.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Parsed {
     /// Components, in file order, one per distinct (name, version).
@@ -110,15 +92,15 @@ pub struct Parsed {
 /// Every component under a path.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Inventory {
-    /// Components of all lockfiles, in walk order.
+    /// Components of all files, in path order.
     pub components: Vec<Component>,
-    /// Lockfiles read.
+    /// Files read.
     pub sources: Vec<SourceFile>,
-    /// Warnings from all lockfiles.
+    /// Warnings from all files.
     pub warnings: Vec<Warning>,
 }
 
-/// A lockfile could not be read. The message names the file and the problem.
+/// A file could not be read. The message names the file and the problem.
 #[derive(Debug, thiserror::Error)]
 pub enum InventoryError {
     /// The file or directory could not be read.
@@ -129,11 +111,19 @@ pub enum InventoryError {
         /// The underlying error.
         source: std::io::Error,
     },
-    /// The file is not a valid lockfile of its kind.
+    /// The file is not a valid file of its kind.
     #[error("{}: {message}", path.display())]
     Malformed {
         /// The path.
         path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
+    /// An `--exclude` pattern is not a valid glob.
+    #[error("invalid --exclude pattern `{pattern}`: {message}")]
+    Pattern {
+        /// The pattern.
+        pattern: String,
         /// What is wrong.
         message: String,
     },
@@ -143,90 +133,163 @@ pub enum InventoryError {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ParseError(pub String);
 
-/// Parses the text of one lockfile. `path` is the relative path recorded in each component;
-/// `manifest` is the text of the sibling manifest (`package.json`) when there is one, used to
-/// tell direct from transitive dependencies where the lockfile alone cannot.
+/// How to walk a path.
+#[derive(Clone, Debug, Default)]
+pub struct ScanOptions {
+    /// Globs (relative to the scanned root, `/`-separated) of files and directories to
+    /// leave out; `**/test/**`, `vendor`, `*.lock`.
+    pub exclude: Vec<String>,
+    /// Also walk `node_modules` directories (skipped by default: the lockfile beside them
+    /// already lists what they hold).
+    pub include_node_modules: bool,
+    /// OSV ecosystem of OS package databases when the root has no `os-release`
+    /// (`Debian:12`).
+    pub distro: Option<Ecosystem>,
+}
+
+/// Parses the text of one lockfile, manifest or SBOM (see [`parse_text`] for the formats
+/// that need a sibling manifest). Kept for callers of the first version.
 pub fn parse_lockfile(
     kind: LockfileKind,
     path: &str,
     text: &str,
     manifest: Option<&str>,
 ) -> Result<Parsed, ParseError> {
-    match kind {
-        LockfileKind::CargoLock => cargo::parse(path, text),
-        LockfileKind::NpmLock => npm::parse(path, text, manifest),
-        LockfileKind::PipRequirements => Ok(pip::parse(path, text)),
-    }
+    parse_text(kind, path, text, manifest)
 }
 
-fn read_limited(path: &Path) -> Result<String, InventoryError> {
-    let io = |source| InventoryError::Io {
-        path: path.to_path_buf(),
-        source,
-    };
-    let meta = std::fs::metadata(path).map_err(io)?;
-    if meta.len() > MAX_FILE_BYTES {
-        return Err(InventoryError::Malformed {
-            path: path.to_path_buf(),
-            message: format!(
-                "file is {} bytes, larger than the {} byte limit for a lockfile",
-                meta.len(),
-                MAX_FILE_BYTES
-            ),
-        });
-    }
-    let bytes = std::fs::read(path).map_err(io)?;
-    String::from_utf8(bytes).map_err(|_| InventoryError::Malformed {
-        path: path.to_path_buf(),
-        message: "not UTF-8 text".into(),
-    })
+/// Every component under `root` with default options (see [`scan`]).
+pub fn scan_path(root: &Path) -> Result<Inventory, InventoryError> {
+    scan(root, &ScanOptions::default())
 }
 
-fn relative(root: &Path, path: &Path) -> String {
-    let rel = path.strip_prefix(root).unwrap_or(path);
-    let s = rel
-        .components()
-        .map(|c| c.as_os_str().to_string_lossy())
-        .collect::<Vec<_>>()
-        .join("/");
-    if s.is_empty() {
-        path.file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default()
-    } else {
-        s
-    }
-}
-
-/// Lockfiles under `root` (or `root` itself when it is a file), in a stable order.
-pub fn find_lockfiles(root: &Path) -> Result<Vec<(PathBuf, LockfileKind)>, InventoryError> {
+/// Every component under `root`: a directory (walked, OS package databases found at their
+/// place in a root file system), or a single lockfile, manifest or OS package database.
+pub fn scan(root: &Path, options: &ScanOptions) -> Result<Inventory, InventoryError> {
     let meta = std::fs::symlink_metadata(root).map_err(|source| InventoryError::Io {
         path: root.to_path_buf(),
         source,
     })?;
-    if meta.is_file() || (meta.file_type().is_symlink() && root.is_file()) {
-        let name = root
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        return match LockfileKind::detect_named(&name) {
-            Some(kind) => Ok(vec![(root.to_path_buf(), kind)]),
-            None => Err(InventoryError::Malformed {
-                path: root.to_path_buf(),
-                message: "not a supported lockfile (expected Cargo.lock, package-lock.json, npm-shrinkwrap.json or requirements*.txt)".into(),
-            }),
-        };
+    let mut inventory = Inventory::default();
+    let tree = if meta.is_dir() {
+        walk(root, options)?
+    } else {
+        single_file(root, options)?
+    };
+    collect::collect(&tree, &mut inventory)?;
+    dedup(&mut inventory.components);
+    Ok(inventory)
+}
+
+/// Removes exact repeats (the same package at the same version from the same file), which
+/// arise when a requirements file is read both alone and through another's `-r`.
+fn dedup(components: &mut Vec<Component>) {
+    let mut seen = std::collections::HashSet::new();
+    components.retain(|c| {
+        seen.insert((
+            c.ecosystem.clone(),
+            c.name.clone(),
+            c.version.clone(),
+            c.source.path.clone(),
+        ))
+    });
+}
+
+fn is_manifest(name: &str) -> bool {
+    matches!(
+        name,
+        "package.json" | "pyproject.toml" | "Pipfile" | "composer.json" | "go.sum"
+    ) || (name.ends_with(".txt") && name.contains("requirements"))
+}
+
+/// A single named file, with the files beside it that its parser may consult.
+fn single_file(path: &Path, options: &ScanOptions) -> Result<Tree, InventoryError> {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let mut head = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|f| f.take(4096).read_to_end(&mut head))
+        .map_err(|source| InventoryError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+    let kind = LockfileKind::detect_named(&name, &head).ok_or_else(|| InventoryError::Malformed {
+        path: path.to_path_buf(),
+        message: "not a supported lockfile, manifest or package database (see `patchwarden inventory --help` for the formats)".into(),
+    })?;
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let mut files = BTreeMap::new();
+    files.insert(
+        name.clone(),
+        Found {
+            kind: Some(kind),
+            layer: None,
+            origin: Origin::Disk(path.to_path_buf()),
+        },
+    );
+    // The files beside it that its parser consults: the manifest of a lockfile, the
+    // `os-release` of a package database.
+    let beside = if kind.is_os_database() {
+        Some(("os-release", "etc/os-release"))
+    } else {
+        kind.manifest_name().map(|m| (m, m))
+    };
+    if let Some((file, as_rel)) = beside {
+        let p = dir.join(file);
+        if as_rel != name && std::fs::symlink_metadata(&p).is_ok_and(|m| m.is_file()) {
+            files.insert(
+                as_rel.to_string(),
+                Found {
+                    kind: None,
+                    layer: None,
+                    origin: Origin::Disk(p),
+                },
+            );
+        }
     }
-    let mut found = Vec::new();
+    Ok(Tree {
+        root: path.to_path_buf(),
+        files,
+        distro: options.distro.clone(),
+    })
+}
+
+/// Walks a directory: skips `.git` and (unless asked) `node_modules`, follows no symbolic
+/// link, leaves out what `exclude` matches.
+fn walk(root: &Path, options: &ScanOptions) -> Result<Tree, InventoryError> {
+    let mut builder = globset::GlobSetBuilder::new();
+    for pattern in &options.exclude {
+        let glob = globset::GlobBuilder::new(pattern)
+            .literal_separator(false)
+            .build()
+            .map_err(|e| InventoryError::Pattern {
+                pattern: pattern.clone(),
+                message: e.kind().to_string(),
+            })?;
+        builder.add(glob);
+    }
+    let excluded = builder.build().map_err(|e| InventoryError::Pattern {
+        pattern: options.exclude.join(", "),
+        message: e.to_string(),
+    })?;
+    let skip_dir =
+        |name: &str| name == ".git" || (name == "node_modules" && !options.include_node_modules);
     let walker = walkdir::WalkDir::new(root)
         .follow_links(false)
         .sort_by_file_name()
         .into_iter()
         .filter_entry(|e| {
-            e.depth() == 0
-                || !(e.file_type().is_dir()
-                    && matches!(e.file_name().to_str(), Some(".git" | "node_modules")))
+            if e.depth() == 0 {
+                return true;
+            }
+            let rel = relative(root, e.path());
+            let name = e.file_name().to_string_lossy();
+            let skipped_dir = e.file_type().is_dir() && skip_dir(&name);
+            !skipped_dir && !excluded.is_match(&rel)
         });
+    let mut files = BTreeMap::new();
     for entry in walker {
         let entry = entry.map_err(|e| InventoryError::Io {
             path: e
@@ -241,48 +304,58 @@ pub fn find_lockfiles(root: &Path) -> Result<Vec<(PathBuf, LockfileKind)>, Inven
         if !entry.file_type().is_file() {
             continue;
         }
-        if let Some(kind) = entry.file_name().to_str().and_then(LockfileKind::detect) {
-            found.push((entry.path().to_path_buf(), kind));
+        let rel = relative(root, entry.path());
+        let name = entry.file_name().to_string_lossy();
+        let kind = LockfileKind::detect_path(&rel);
+        if kind.is_some()
+            || matches!(rel.as_str(), "etc/os-release" | "usr/lib/os-release")
+            || is_manifest(&name)
+        {
+            files.insert(
+                rel,
+                Found {
+                    kind,
+                    layer: None,
+                    origin: Origin::Disk(entry.path().to_path_buf()),
+                },
+            );
         }
     }
-    Ok(found)
+    Ok(Tree {
+        root: root.to_path_buf(),
+        files,
+        distro: options.distro.clone(),
+    })
 }
 
-/// Finds and parses every lockfile under `root`.
-pub fn scan_path(root: &Path) -> Result<Inventory, InventoryError> {
-    let mut inventory = Inventory::default();
-    let base = if root.is_dir() {
-        root
+fn relative(root: &Path, path: &Path) -> String {
+    let rel = path.strip_prefix(root).unwrap_or(path);
+    rel.components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// Lockfiles and other recognised files under `root` (or `root` itself when it is a file), in
+/// a stable order, with default options.
+pub fn find_lockfiles(root: &Path) -> Result<Vec<(PathBuf, LockfileKind)>, InventoryError> {
+    let meta = std::fs::symlink_metadata(root).map_err(|source| InventoryError::Io {
+        path: root.to_path_buf(),
+        source,
+    })?;
+    let tree = if meta.is_dir() {
+        walk(root, &ScanOptions::default())?
     } else {
-        root.parent().unwrap_or(root)
+        single_file(root, &ScanOptions::default())?
     };
-    for (path, kind) in find_lockfiles(root)? {
-        let text = read_limited(&path)?;
-        let manifest = match kind {
-            LockfileKind::NpmLock => path
-                .parent()
-                .map(|p| p.join("package.json"))
-                .filter(|p| p.is_file())
-                .map(|p| read_limited(&p))
-                .transpose()?,
+    Ok(tree
+        .files
+        .into_values()
+        .filter_map(|f| match (f.kind, f.origin) {
+            (Some(kind), Origin::Disk(p)) => Some((p, kind)),
             _ => None,
-        };
-        let rel = relative(base, &path);
-        let parsed = parse_lockfile(kind, &rel, &text, manifest.as_deref()).map_err(|e| {
-            InventoryError::Malformed {
-                path: path.clone(),
-                message: e.0,
-            }
-        })?;
-        inventory.sources.push(SourceFile {
-            path: rel,
-            kind,
-            components: parsed.components.len(),
-        });
-        inventory.components.extend(parsed.components);
-        inventory.warnings.extend(parsed.warnings);
-    }
-    Ok(inventory)
+        })
+        .collect())
 }
 
 #[cfg(test)]
@@ -301,31 +374,5 @@ mod tests {
             "requirements.txt:6: x is not pinned"
         );
         assert_eq!(w(None).to_string(), "requirements.txt: x is not pinned");
-    }
-
-    #[test]
-    fn walk_names_are_exact_named_files_are_loose() {
-        assert_eq!(
-            LockfileKind::detect("Cargo.lock"),
-            Some(LockfileKind::CargoLock)
-        );
-        assert_eq!(
-            LockfileKind::detect("requirements-dev.txt"),
-            Some(LockfileKind::PipRequirements)
-        );
-        assert_eq!(LockfileKind::detect("nushell__Cargo.lock"), None);
-        assert_eq!(
-            LockfileKind::detect_named("nushell__2020-06__Cargo.lock"),
-            Some(LockfileKind::CargoLock)
-        );
-        assert_eq!(
-            LockfileKind::detect_named("Cargo.v1-metadata.lock"),
-            Some(LockfileKind::CargoLock)
-        );
-        assert_eq!(
-            LockfileKind::detect_named("juice-shop__package-lock.v3.json"),
-            Some(LockfileKind::NpmLock)
-        );
-        assert_eq!(LockfileKind::detect_named("package.json"), None);
     }
 }

@@ -3,6 +3,10 @@
 //! - [`table`]: the human view, one row per finding.
 //! - [`json`]: the machine view, a stable document described in `docs/scan-json.md`.
 
+mod inventory;
+
+pub use inventory::{inventory_json, inventory_table};
+
 use comfy_table::{ContentArrangement, Table, presets};
 use patchwarden_core::Severity;
 use patchwarden_engine::{Finding, ScanResult};

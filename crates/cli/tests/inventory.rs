@@ -1,0 +1,123 @@
+//! `patchwarden inventory`: the walk, its options and the JSON contract, through the binary.
+
+mod common;
+
+use common::*;
+use serde_json::Value;
+
+fn inventory(args: &[&str], dir: &std::path::Path) -> assert_cmd::Command {
+    let mut cmd = patchwarden(&dir.join("unused.db"));
+    cmd.arg("inventory").args(args);
+    cmd
+}
+
+#[test]
+fn json_lists_every_component_with_the_documented_fields() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let root = repo_root().join("examples/portfolio");
+    let doc = json_stdout(inventory(&["--format", "json"], dir.path()).arg(&root));
+    let components = doc["components"].as_array().cloned().unwrap_or_default();
+    assert!(components.len() > 10, "{doc}");
+    for c in &components {
+        for key in [
+            "purl",
+            "ecosystem",
+            "name",
+            "version",
+            "source",
+            "direct",
+            "scope",
+        ] {
+            assert!(c.get(key).is_some(), "{key} missing in {c}");
+        }
+        assert!(c["source"]["path"].is_string());
+    }
+    assert!(doc["warnings"].is_array());
+    // No database is created or needed.
+    assert!(!dir.path().join("unused.db").exists());
+    // The table ends with a count that agrees.
+    let out = inventory(&[], dir.path())
+        .arg(&root)
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains(&format!("{} components from", components.len())),
+        "{text}"
+    );
+}
+
+#[test]
+fn exclude_globs_node_modules_and_symlinks_out_of_the_tree() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let root = dir.path().join("project");
+    let write = |rel: &str, text: &str| {
+        let p = root.join(rel);
+        std::fs::create_dir_all(p.parent().unwrap_or(&root)).unwrap_or_else(|e| panic!("{e}"));
+        std::fs::write(p, text).unwrap_or_else(|e| panic!("{e}"));
+    };
+    write("requirements.txt", "django==3.2.0\n");
+    write("tests/fixtures/requirements.txt", "flask==0.1\n");
+    write("node_modules/x/requirements.txt", "six==1.0.0\n");
+    let outside = dir.path().join("outside");
+    std::fs::create_dir_all(&outside).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(outside.join("requirements.txt"), "evil==6.6.6\n")
+        .unwrap_or_else(|e| panic!("{e}"));
+    #[cfg(unix)]
+    std::os::unix::fs::symlink(&outside, root.join("linked")).unwrap_or_else(|e| panic!("{e}"));
+
+    let names = |doc: &Value| -> Vec<String> {
+        doc["components"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|c| {
+                format!(
+                    "{}@{}",
+                    c["name"].as_str().unwrap_or(""),
+                    c["version"].as_str().unwrap_or("")
+                )
+            })
+            .collect()
+    };
+    let all = json_stdout(inventory(&["--format", "json"], dir.path()).arg(&root));
+    assert_eq!(names(&all), ["django@3.2.0", "flask@0.1"]);
+    let excluded = json_stdout(
+        inventory(&["--format", "json", "--exclude", "tests/**"], dir.path()).arg(&root),
+    );
+    assert_eq!(names(&excluded), ["django@3.2.0"]);
+    let with_modules = json_stdout(
+        inventory(&["--format", "json", "--include-node-modules"], dir.path()).arg(&root),
+    );
+    // Files come in path order.
+    assert_eq!(
+        names(&with_modules),
+        ["six@1.0.0", "django@3.2.0", "flask@0.1"]
+    );
+}
+
+#[test]
+fn unreadable_input_is_one_line_naming_the_file() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let bad = dir.path().join("Cargo.lock");
+    std::fs::write(&bad, "this is [not toml").unwrap_or_else(|e| panic!("{e}"));
+    let out = inventory(&[], dir.path())
+        .arg(&bad)
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(err.contains("Cargo.lock"), "{err}");
+    let out = inventory(&[], dir.path())
+        .arg(dir.path().join("notes.txt"))
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(out.status.code(), Some(2));
+    let out = inventory(&["--exclude", "a[b"], dir.path())
+        .arg(dir.path())
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--exclude"));
+}
