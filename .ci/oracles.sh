@@ -28,3 +28,6 @@ if [ ! -f target/oracles/node_modules/semver/package.json ]; then
   mkdir -p target/oracles
   (cd target/oracles && npm install --silent --no-audit --no-fund --prefix . semver@7 >&2)
 fi
+
+# The official CycloneDX 1.6 and SPDX 2.3 JSON schemas (npm, PyPI) for the SBOM tests.
+bash crates/inventory/tests/oracles/sbom_schemas.sh >&2

@@ -1,14 +1,14 @@
-//! `patchwarden inventory`: what a path holds, without advisories or a
-//! database.
+//! `patchwarden inventory` and `patchwarden sbom`: what a path holds, without advisories or
+//! a database.
 
 use std::path::{Path, PathBuf};
 
 use anyhow::Result;
-use clap::Args;
+use clap::{Args, ValueEnum};
 use patchwarden_core::Ecosystem;
 use patchwarden_inventory::{Inventory, ScanOptions};
 
-use crate::{Format, Global, OutputArgs, write_output};
+use crate::{Format, Global, OutputArgs, now_rfc3339, write_output};
 
 /// Which files of a path are read.
 #[derive(Args, Debug, Clone)]
@@ -40,14 +40,40 @@ impl WalkArgs {
 /// `inventory PATH`.
 #[derive(Args, Debug)]
 pub(crate) struct InventoryArgs {
-    /// Directory (source tree or unpacked root file system), lockfile, manifest or OS package
-    /// database.
+    /// Directory (source tree or unpacked root file system), lockfile, manifest, OS package
+    /// database or SBOM.
     #[arg(value_name = "PATH")]
     pub(crate) path: PathBuf,
     #[command(flatten)]
     pub(crate) walk: WalkArgs,
     #[command(flatten)]
     pub(crate) output: OutputArgs,
+}
+
+/// SBOM formats written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub(crate) enum SbomFormat {
+    /// CycloneDX 1.6 JSON.
+    Cyclonedx,
+    /// SPDX 2.3 JSON.
+    Spdx,
+}
+
+/// `sbom PATH`.
+#[derive(Args, Debug)]
+pub(crate) struct SbomArgs {
+    /// Directory (source tree or unpacked root file system), lockfile, manifest, OS package
+    /// database or SBOM.
+    #[arg(value_name = "PATH")]
+    pub(crate) path: PathBuf,
+    /// SBOM format.
+    #[arg(long, short = 'f', value_enum, default_value = "cyclonedx")]
+    pub(crate) format: SbomFormat,
+    /// Write the SBOM to this file instead of stdout.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub(crate) output: Option<PathBuf>,
+    #[command(flatten)]
+    pub(crate) walk: WalkArgs,
 }
 
 fn read(global: &Global, path: &Path, walk: &WalkArgs) -> Result<Inventory> {
@@ -68,5 +94,26 @@ pub(crate) fn inventory(global: &Global, args: InventoryArgs) -> Result<u8> {
         Format::Table => patchwarden_report::inventory_table(&inventory),
     };
     write_output(args.output.output.as_deref(), &text)?;
+    Ok(0)
+}
+
+/// Writes an SBOM of a path.
+pub(crate) fn sbom(global: &Global, args: SbomArgs) -> Result<u8> {
+    let inventory = read(global, &args.path, &args.walk)?;
+    let meta = patchwarden_inventory::cyclonedx::SbomMeta {
+        name: args.path.display().to_string(),
+        tool_version: env!("CARGO_PKG_VERSION").to_string(),
+        timestamp: now_rfc3339(),
+    };
+    let mut text = match args.format {
+        SbomFormat::Cyclonedx => {
+            patchwarden_inventory::cyclonedx::write_json(&inventory.components, &meta)
+        }
+        SbomFormat::Spdx => patchwarden_inventory::spdx::write_json(&inventory.components, &meta),
+    };
+    if !text.ends_with('\n') {
+        text.push('\n');
+    }
+    write_output(args.output.as_deref(), &text)?;
     Ok(0)
 }

@@ -382,6 +382,8 @@ fn help_has_an_example_for_every_command() {
         &["scan", "--help"],
         &["demo", "--help"],
         &["db", "import", "--help"],
+        &["inventory", "--help"],
+        &["sbom", "--help"],
     ] {
         let out = Command::cargo_bin("patchwarden")
             .unwrap_or_else(|e| panic!("{e}"))

@@ -121,3 +121,36 @@ fn unreadable_input_is_one_line_naming_the_file() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--exclude"));
 }
+
+#[test]
+fn sboms_written_by_the_binary_read_back_to_the_same_components() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let root = repo_root().join("examples/portfolio");
+    let listed = json_stdout(inventory(&["--format", "json"], dir.path()).arg(&root));
+    let key = |doc: &Value| -> Vec<String> {
+        let mut v: Vec<String> = doc["components"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            // purls write PyPI names in their normalised (lower-case) form.
+            .map(|c| {
+                let name = c["name"].as_str().unwrap_or_default().to_lowercase();
+                format!("{} {name} {}", c["ecosystem"], c["version"])
+            })
+            .collect();
+        v.sort();
+        v.dedup();
+        v
+    };
+    for (format, file) in [("cyclonedx", "bom.cdx.json"), ("spdx", "bom.spdx.json")] {
+        let out = dir.path().join(file);
+        patchwarden(&dir.path().join("unused.db"))
+            .args(["sbom", "--format", format, "-o"])
+            .arg(&out)
+            .arg(&root)
+            .assert()
+            .success();
+        let back = json_stdout(inventory(&["--format", "json"], dir.path()).arg(&out));
+        assert_eq!(key(&back), key(&listed), "{format}");
+    }
+}

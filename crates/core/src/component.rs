@@ -105,6 +105,13 @@ impl Component {
 }
 
 /// Builds the package URL for a package of an ecosystem at a version.
+///
+/// OS packages (`deb`, `apk`, `rpm`) get the distribution as namespace and, where the
+/// ecosystem has a release, a `distro` qualifier, as the purl spec's examples and Trivy write
+/// them: `pkg:deb/debian/openssl@3.0.11-1~deb12u2?distro=debian-12`,
+/// `pkg:apk/alpine/busybox@1.36.1-r2?distro=3.20`. An RPM epoch (`1:3.0.7-27.el9`) moves
+/// to the `epoch` qualifier: `pkg:rpm/almalinux/openssl@3.0.7-27.el9?distro=almalinux-9&epoch=1`
+/// (qualifiers in the spec's canonical, sorted order).
 pub fn purl_for(ecosystem: &Ecosystem, name: &str, version: &str) -> Option<String> {
     let kind = ecosystem.kind();
     let ty = kind.purl_type()?;
@@ -121,8 +128,25 @@ pub fn purl_for(ecosystem: &Ecosystem, name: &str, version: &str) -> Option<Stri
             Some((ns, n)) if !ns.is_empty() && !n.is_empty() => (Some(ns), n),
             _ => (None, name),
         },
-        _ => (None, name),
+        _ => (os_vendor(kind), name),
     };
+    let mut version = version;
+    let mut qualifiers: Vec<(&str, String)> = Vec::new();
+    if let Some(vendor) = os_vendor(kind) {
+        if let Some(distro) = ecosystem.release().and_then(|r| os_distro(kind, vendor, r)) {
+            qualifiers.push(("distro", distro));
+        }
+        if ty == "rpm"
+            && let Some((epoch, rest)) = version.split_once(':')
+            && !epoch.is_empty()
+            && epoch.bytes().all(|b| b.is_ascii_digit())
+        {
+            if epoch.bytes().any(|b| b != b'0') {
+                qualifiers.push(("epoch", epoch.trim_start_matches('0').to_string()));
+            }
+            version = rest;
+        }
+    }
     let mut purl = packageurl::PackageUrl::new(ty, short).ok()?;
     if let Some(ns) = namespace {
         purl.with_namespace(ns).ok()?;
@@ -130,7 +154,59 @@ pub fn purl_for(ecosystem: &Ecosystem, name: &str, version: &str) -> Option<Stri
     if !version.is_empty() {
         purl.with_version(version).ok()?;
     }
+    for (key, value) in qualifiers {
+        purl.add_qualifier(key, value).ok()?;
+    }
     Some(purl.to_string())
+}
+
+/// The purl namespace (the distribution's vendor) of an OS package ecosystem.
+fn os_vendor(kind: &EcosystemKind) -> Option<&'static str> {
+    Some(match kind {
+        EcosystemKind::Debian => "debian",
+        EcosystemKind::Ubuntu => "ubuntu",
+        EcosystemKind::Alpine => "alpine",
+        EcosystemKind::Wolfi => "wolfi",
+        EcosystemKind::Chainguard => "chainguard",
+        EcosystemKind::Alpaquita => "alpaquita",
+        EcosystemKind::AlmaLinux => "almalinux",
+        EcosystemKind::RockyLinux => "rocky",
+        EcosystemKind::RedHat => "redhat",
+        EcosystemKind::Suse => "suse",
+        EcosystemKind::OpenSuse => "opensuse",
+        EcosystemKind::Mageia => "mageia",
+        EcosystemKind::OpenEuler => "openeuler",
+        EcosystemKind::AzureLinux => "azurelinux",
+        EcosystemKind::PhotonOs => "photon",
+        _ => return None,
+    })
+}
+
+/// The `distro` qualifier for an OSV release: `debian-12`, `ubuntu-22.04` (the `:LTS` and
+/// `Pro:` markers dropped), `3.20` for Alpine (whose purls carry the bare release),
+/// `rhel-9`, `opensuse-leap-15.6`.
+fn os_distro(kind: &EcosystemKind, vendor: &str, release: &str) -> Option<String> {
+    let release = release.trim();
+    let release = match kind {
+        EcosystemKind::Ubuntu => {
+            let r = release.strip_prefix("Pro:").unwrap_or(release);
+            r.strip_suffix(":LTS").unwrap_or(r).to_string()
+        }
+        EcosystemKind::Alpine => return Some(release.trim_start_matches('v').to_string()),
+        EcosystemKind::RedHat => {
+            let major = release
+                .strip_prefix("enterprise_linux:")?
+                .split(':')
+                .next()?;
+            return (!major.is_empty()).then(|| format!("rhel-{major}"));
+        }
+        _ => release
+            .to_lowercase()
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join("-"),
+    };
+    (!release.is_empty()).then(|| format!("{vendor}-{release}"))
 }
 
 #[cfg(test)]
@@ -163,7 +239,65 @@ mod tests {
         );
         assert_eq!(
             purl("Debian:12", "openssl", "3.0.11-1~deb12u2"),
-            "pkg:deb/openssl@3.0.11-1~deb12u2"
+            "pkg:deb/debian/openssl@3.0.11-1~deb12u2?distro=debian-12"
         );
+    }
+
+    #[test]
+    fn os_package_purls_carry_vendor_distro_and_epoch() {
+        let cases = [
+            (
+                "Debian",
+                "bash",
+                "5.2.15-2+b8",
+                "pkg:deb/debian/bash@5.2.15-2%2Bb8",
+            ),
+            (
+                "Debian:12",
+                "perl",
+                "1:5.36.0-7",
+                "pkg:deb/debian/perl@1:5.36.0-7?distro=debian-12",
+            ),
+            (
+                "Ubuntu:22.04:LTS",
+                "openssl",
+                "3.0.2-0ubuntu1.15",
+                "pkg:deb/ubuntu/openssl@3.0.2-0ubuntu1.15?distro=ubuntu-22.04",
+            ),
+            (
+                "Alpine:v3.20",
+                "busybox",
+                "1.36.1-r2",
+                "pkg:apk/alpine/busybox@1.36.1-r2?distro=3.20",
+            ),
+            ("Wolfi", "glibc", "2.40-r1", "pkg:apk/wolfi/glibc@2.40-r1"),
+            (
+                "AlmaLinux:9",
+                "openssl",
+                "1:3.0.7-27.el9",
+                "pkg:rpm/almalinux/openssl@3.0.7-27.el9?distro=almalinux-9&epoch=1",
+            ),
+            (
+                "Rocky Linux:9",
+                "bash",
+                "5.1.8-9.el9",
+                "pkg:rpm/rocky/bash@5.1.8-9.el9?distro=rocky-9",
+            ),
+            (
+                "Red Hat:enterprise_linux:9",
+                "bash",
+                "0:5.1.8-9.el9",
+                "pkg:rpm/redhat/bash@5.1.8-9.el9?distro=rhel-9",
+            ),
+            (
+                "openSUSE:Leap 15.6",
+                "bash",
+                "4.4-150400.27.3.2",
+                "pkg:rpm/opensuse/bash@4.4-150400.27.3.2?distro=opensuse-leap-15.6",
+            ),
+        ];
+        for (eco, name, version, want) in cases {
+            assert_eq!(purl(eco, name, version), want, "{eco} {name}");
+        }
     }
 }

@@ -223,6 +223,7 @@ pub(crate) fn collect(tree: &Tree, inventory: &mut Inventory) -> Result<(), Inve
 fn default_os(kind: LockfileKind) -> &'static str {
     match kind {
         LockfileKind::ApkInstalled => "Alpine",
+        LockfileKind::RpmdbSqlite => "Red Hat",
         _ => "Debian",
     }
 }
@@ -233,6 +234,12 @@ fn parse_os(
     kind: LockfileKind,
     eco: &Ecosystem,
 ) -> Result<Result<Parsed, ParseError>, InventoryError> {
+    if kind == LockfileKind::RpmdbSqlite {
+        return Ok(match tree.files.get(rel).map(|f| &f.origin) {
+            Some(Origin::Disk(path)) => crate::rpmdb::parse_rpmdb_sqlite(path, rel, eco),
+            None => Ok(Parsed::default()),
+        });
+    }
     let Some(text) = tree.text(rel)? else {
         return Ok(Ok(Parsed::default()));
     };
@@ -270,7 +277,11 @@ pub fn parse_text(
         K::NugetLock => crate::nuget::parse_packages_lock(path, text),
         K::PubspecLock => crate::pubspec::parse_pubspec_lock(path, text),
         K::MixLock => crate::mix::parse_mix_lock(path, text),
-        K::DpkgStatus | K::DpkgStatusD | K::ApkInstalled => Err(ParseError(
+        K::CycloneDxJson => crate::cyclonedx::parse_json(path, text),
+        K::CycloneDxXml => crate::cyclonedx::parse_xml(path, text),
+        K::SpdxJson => crate::spdx::parse_json(path, text),
+        K::SpdxTagValue => crate::spdx::parse_tag_value(path, text),
+        K::DpkgStatus | K::DpkgStatusD | K::ApkInstalled | K::RpmdbSqlite => Err(ParseError(
             "an OS package database needs its distribution: use scan_path".into(),
         )),
     }

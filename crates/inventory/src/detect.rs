@@ -40,6 +40,18 @@ pub enum LockfileKind {
     DpkgStatusD,
     /// Alpine's `lib/apk/db/installed`.
     ApkInstalled,
+    /// RPM's database in SQLite form (`rpmdb.sqlite`).
+    RpmdbSqlite,
+    /// A CycloneDX SBOM in JSON.
+    #[serde(rename = "cyclonedx-json")]
+    CycloneDxJson,
+    /// A CycloneDX SBOM in XML.
+    #[serde(rename = "cyclonedx-xml")]
+    CycloneDxXml,
+    /// An SPDX SBOM in JSON.
+    SpdxJson,
+    /// An SPDX SBOM in tag-value form.
+    SpdxTagValue,
 }
 
 impl LockfileKind {
@@ -70,6 +82,12 @@ impl LockfileKind {
             n if n.starts_with("requirements") && n.ends_with(".txt") => {
                 LockfileKind::PipRequirements
             }
+            "bom.json" => LockfileKind::CycloneDxJson,
+            "bom.xml" => LockfileKind::CycloneDxXml,
+            n if n.ends_with(".cdx.json") => LockfileKind::CycloneDxJson,
+            n if n.ends_with(".cdx.xml") => LockfileKind::CycloneDxXml,
+            n if n.ends_with(".spdx.json") => LockfileKind::SpdxJson,
+            n if n.ends_with(".spdx") => LockfileKind::SpdxTagValue,
             _ => return None,
         })
     }
@@ -81,6 +99,9 @@ impl LockfileKind {
         match rel {
             "var/lib/dpkg/status" => return Some(LockfileKind::DpkgStatus),
             "lib/apk/db/installed" => return Some(LockfileKind::ApkInstalled),
+            "var/lib/rpm/rpmdb.sqlite" | "usr/lib/sysimage/rpm/rpmdb.sqlite" => {
+                return Some(LockfileKind::RpmdbSqlite);
+            }
             _ => {}
         }
         if let Some(name) = rel.strip_prefix("var/lib/dpkg/status.d/")
@@ -95,7 +116,8 @@ impl LockfileKind {
 
     /// Recognises a file the user named explicitly, more loosely than in a walk: renamed
     /// copies such as `app__Cargo.lock` or `package-lock.v3.json`, a dpkg `status`, an apk
-    /// `installed` database recognised from its first bytes (`head`).
+    /// `installed` database, and SBOMs recognised from their first bytes (`head`) whatever
+    /// their name.
     pub fn detect_named(file_name: &str, head: &[u8]) -> Option<LockfileKind> {
         if let Some(kind) = LockfileKind::detect(file_name) {
             return Some(kind);
@@ -103,6 +125,15 @@ impl LockfileKind {
         let n = file_name.to_ascii_lowercase();
         let n = n.strip_suffix(".gz").unwrap_or(&n);
         let head = String::from_utf8_lossy(head.get(..4096).unwrap_or(head));
+        // SBOMs by their content first: their names are free.
+        if let Some(sbom) = crate::cyclonedx::looks_like_sbom(file_name, head.as_bytes()) {
+            return Some(match sbom {
+                crate::cyclonedx::SbomKind::CycloneDxJson => LockfileKind::CycloneDxJson,
+                crate::cyclonedx::SbomKind::CycloneDxXml => LockfileKind::CycloneDxXml,
+                crate::cyclonedx::SbomKind::SpdxJson => LockfileKind::SpdxJson,
+                crate::cyclonedx::SbomKind::SpdxTagValue => LockfileKind::SpdxTagValue,
+            });
+        }
         let loose: &[(&str, &str, LockfileKind)] = &[
             ("cargo", ".lock", LockfileKind::CargoLock),
             ("package-lock", ".json", LockfileKind::NpmLock),
@@ -126,6 +157,9 @@ impl LockfileKind {
         }
         if n == "status" || n.ends_with("dpkg-status") || n.ends_with("dpkg.status") {
             return Some(LockfileKind::DpkgStatus);
+        }
+        if n.ends_with("rpmdb.sqlite") {
+            return Some(LockfileKind::RpmdbSqlite);
         }
         if n == "installed" && (head.starts_with("C:") || head.starts_with("P:")) {
             return Some(LockfileKind::ApkInstalled);
@@ -184,6 +218,14 @@ mod tests {
         assert_eq!(
             LockfileKind::detect_named("debian-dpkg-status.gz", b""),
             Some(LockfileKind::DpkgStatus)
+        );
+        assert_eq!(
+            LockfileKind::detect_named("sbom.json", br#"{"bomFormat": "CycloneDX""#),
+            Some(LockfileKind::CycloneDxJson)
+        );
+        assert_eq!(
+            LockfileKind::detect("app.spdx.json"),
+            Some(LockfileKind::SpdxJson)
         );
         assert_eq!(LockfileKind::detect_named("package.json", b"{}"), None);
     }

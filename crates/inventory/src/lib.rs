@@ -31,6 +31,10 @@ pub mod pubspec;
 pub mod apk;
 pub mod dpkg;
 pub mod os_release;
+pub mod rpmdb;
+// SBOMs, read and written
+pub mod cyclonedx;
+pub mod spdx;
 
 use std::collections::BTreeMap;
 use std::io::Read;
@@ -217,7 +221,7 @@ fn single_file(path: &Path, options: &ScanOptions) -> Result<Tree, InventoryErro
         })?;
     let kind = LockfileKind::detect_named(&name, &head).ok_or_else(|| InventoryError::Malformed {
         path: path.to_path_buf(),
-        message: "not a supported lockfile, manifest or package database (see `patchwarden inventory --help` for the formats)".into(),
+        message: "not a supported lockfile, manifest, package database or SBOM (see `patchwarden inventory --help` for the formats)".into(),
     })?;
     let dir = path.parent().unwrap_or(Path::new("."));
     let mut files = BTreeMap::new();

@@ -1,0 +1,7 @@
+#![no_main]
+libfuzzer_sys::fuzz_target!(|data: &[u8]| {
+    if let Ok(text) = std::str::from_utf8(data) {
+        let _ = patchwarden_inventory::spdx::parse_tag_value("fuzz", text);
+        let _ = patchwarden_inventory::cyclonedx::looks_like_sbom("fuzz", data);
+    }
+});
