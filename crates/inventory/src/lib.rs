@@ -340,28 +340,6 @@ fn relative(root: &Path, path: &Path) -> String {
         .join("/")
 }
 
-/// Lockfiles and other recognised files under `root` (or `root` itself when it is a file), in
-/// a stable order, with default options.
-pub fn find_lockfiles(root: &Path) -> Result<Vec<(PathBuf, LockfileKind)>, InventoryError> {
-    let meta = std::fs::symlink_metadata(root).map_err(|source| InventoryError::Io {
-        path: root.to_path_buf(),
-        source,
-    })?;
-    let tree = if meta.is_dir() {
-        walk(root, &ScanOptions::default())?
-    } else {
-        single_file(root, &ScanOptions::default())?
-    };
-    Ok(tree
-        .files
-        .into_values()
-        .filter_map(|f| match (f.kind, f.origin) {
-            (Some(kind), Origin::Disk(p)) => Some((p, kind)),
-            _ => None,
-        })
-        .collect())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
