@@ -42,31 +42,52 @@ pub fn parse(path: &str, text: &str, manifest: Option<&str>) -> Result<Parsed, P
             "not a composer.lock: no `packages` array".into(),
         ));
     }
-    let required: Option<HashSet<String>> = manifest
-        .and_then(|m| serde_json::from_str::<Value>(m).ok())
-        .map(|m| {
+    let mut parsed = Parsed::default();
+    let required = manifest.and_then(|m| match serde_json::from_str::<Value>(m) {
+        Ok(Value::Object(m)) => Some(
             ["require", "require-dev"]
                 .iter()
                 .filter_map(|k| m.get(*k).and_then(Value::as_object))
                 .flat_map(|o| o.keys().map(|k| k.to_ascii_lowercase()))
-                .collect()
-        });
+                .collect::<HashSet<String>>(),
+        ),
+        _ => {
+            parsed.warnings.push(Warning {
+                path: path.to_string(),
+                line: None,
+                message: "the composer.json beside it is not a JSON object: direct dependencies are unknown".into(),
+            });
+            None
+        }
+    });
     let lines = name_lines(text);
-    let mut parsed = Parsed::default();
     let mut seen = HashSet::new();
     for (group, scope) in [("packages", Scope::Required), ("packages-dev", Scope::Dev)] {
-        let Some(list) = doc.get(group).and_then(Value::as_array) else {
-            continue;
+        let list = match doc.get(group) {
+            Some(Value::Array(list)) => list,
+            None | Some(Value::Null) => continue,
+            Some(_) => {
+                parsed.warnings.push(Warning {
+                    path: path.to_string(),
+                    line: None,
+                    message: format!("`{group}` is not an array"),
+                });
+                continue;
+            }
         };
         for entry in list {
             let name = entry.get("name").and_then(Value::as_str);
             let version = entry.get("version").and_then(Value::as_str);
             let line = name.and_then(|n| lines.get(n).copied());
             let (Some(name), Some(version)) = (name, version) else {
+                let message = match name {
+                    Some(name) => format!("{name} has no version"),
+                    None => format!("an entry of `{group}` has no name"),
+                };
                 parsed.warnings.push(Warning {
                     path: path.to_string(),
                     line,
-                    message: format!("an entry of `{group}` has no name or version"),
+                    message,
                 });
                 continue;
             };

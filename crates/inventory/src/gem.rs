@@ -4,9 +4,11 @@
 //! `CHECKSUMS`, `RUBY VERSION`, `BUNDLED WITH`). Under `specs:` of `GEM`, `GIT` and `PATH`,
 //! a four-space line `name (version)` is an installed gem (six-space lines are its own
 //! requirements). A platform suffix (`nokogiri (1.16.0-x86_64-linux)`) is not part of the
-//! version. `DEPENDENCIES` lists what the Gemfile asks for directly (`rails (~> 7.0)`,
-//! `devise!` for a git or path source). Gems from `GIT` and `PATH` sources are listed, with a
-//! warning, because advisories for a registry gem may not apply to a fork.
+//! version; a gem locked for several platforms is one component. The lockfile does not
+//! record Gemfile groups, so every gem has scope Required. `DEPENDENCIES` lists what the
+//! Gemfile asks for directly (`rails (~> 7.0)`, `devise!` for a git or path source). Gems
+//! from `GIT` and `PATH` sources are listed, with a warning, because advisories for a
+//! registry gem may not apply to a fork.
 
 use std::collections::HashSet;
 
@@ -14,29 +16,12 @@ use patchwarden_core::{Component, Ecosystem, EcosystemKind, Location};
 
 use crate::{ParseError, Parsed, Warning};
 
-/// Platform suffixes Bundler appends to versions of native gems.
+/// Drops the platform Bundler appends to versions of native gems
+/// (`1.16.0-x86_64-linux-gnu`, `1.17.3-arm64-darwin`, `9.4.3.0-java`). Bundler's own
+/// lockfile reader splits at the first `-`: RubyGems versions write pre-releases with a
+/// dot (`1.0.0.rc1`), so a `-` in a lockfile version always starts the platform.
 fn strip_platform(version: &str) -> &str {
-    const PLATFORMS: &[&str] = &[
-        "-x86_64",
-        "-aarch64",
-        "-arm64",
-        "-arm",
-        "-x86",
-        "-java",
-        "-universal",
-        "-mingw",
-        "-mswin",
-        "-darwin",
-        "-linux",
-        "-i386",
-        "-i686",
-    ];
-    PLATFORMS
-        .iter()
-        .filter_map(|p| version.find(p))
-        .min()
-        .and_then(|at| version.get(..at))
-        .unwrap_or(version)
+    version.split('-').next().unwrap_or(version)
 }
 
 /// Reads a `Gemfile.lock`.
@@ -52,6 +37,7 @@ pub fn parse(path: &str, text: &str) -> Result<Parsed, ParseError> {
     let mut section = "";
     let mut found: Vec<(String, String, u32, &str)> = Vec::new();
     let mut direct: HashSet<String> = HashSet::new();
+    let mut warnings = Vec::new();
     for (i, line) in text.lines().enumerate() {
         let number = u32::try_from(i + 1).unwrap_or(u32::MAX);
         if !line.starts_with(' ') && !line.trim().is_empty() {
@@ -68,16 +54,20 @@ pub fn parse(path: &str, text: &str) -> Result<Parsed, ParseError> {
         let entry = line.trim();
         match section {
             "GEM" | "GIT" | "PATH" if indent == 4 => {
-                let Some((name, rest)) = entry.split_once(" (") else {
+                let parsed_entry = entry
+                    .split_once(" (")
+                    .and_then(|(name, rest)| Some((name, rest.strip_suffix(')')?)))
+                    .map(|(name, version)| (name, strip_platform(version).trim()))
+                    .filter(|(name, version)| !name.is_empty() && !version.is_empty());
+                let Some((name, version)) = parsed_entry else {
+                    warnings.push(Warning {
+                        path: path.to_string(),
+                        line: Some(number),
+                        message: format!("`{entry}` is not a `name (version)` spec line"),
+                    });
                     continue;
                 };
-                let version = rest.trim_end_matches(')');
-                found.push((
-                    name.to_string(),
-                    strip_platform(version).to_string(),
-                    number,
-                    section,
-                ));
+                found.push((name.to_string(), version.to_string(), number, section));
             }
             "DEPENDENCIES" if indent == 2 => {
                 let name = entry.split([' ', '!']).next().unwrap_or(entry).to_string();
@@ -86,7 +76,10 @@ pub fn parse(path: &str, text: &str) -> Result<Parsed, ParseError> {
             _ => {}
         }
     }
-    let mut parsed = Parsed::default();
+    let mut parsed = Parsed {
+        components: Vec::new(),
+        warnings,
+    };
     let mut seen = HashSet::new();
     for (name, version, line, source) in found {
         if !seen.insert((name.clone(), version.clone())) {
@@ -114,6 +107,8 @@ pub fn parse(path: &str, text: &str) -> Result<Parsed, ParseError> {
         component.direct = Some(direct.contains(&name));
         parsed.components.push(component);
     }
+    // Source warnings were made after the spec-line ones: back to file order.
+    parsed.warnings.sort_by_key(|w| w.line);
     Ok(parsed)
 }
 

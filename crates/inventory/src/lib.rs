@@ -13,6 +13,7 @@ mod collect;
 mod detect;
 mod npm;
 pub mod pip;
+pub mod python;
 
 // JavaScript
 pub mod pnpm;
@@ -35,6 +36,8 @@ pub mod rpmdb;
 // SBOMs, read and written
 pub mod cyclonedx;
 pub mod spdx;
+// Container images
+pub mod image;
 
 use std::collections::BTreeMap;
 use std::io::Read;
