@@ -3,11 +3,12 @@
 # directory (python3 tarfile: a base layer with a dpkg status and os-release, three layers of
 # incompressible random files, one gzip layer of mixed text and random data; layers stored
 # out of order, manifest.json last), then reads it with the release `read_image` example under
-# GNU time. Prints the example's output, wall time, throughput and peak RSS (target: < 100 MB).
+# GNU time, then runs `patchwarden inventory` on it. Prints the example's output, and for both
+# the wall time, throughput and peak RSS (target: < 100 MB).
 # The archive is read right after it was written, so it comes from the page cache.
 #   bash bench/image.sh
 #   SIZE_MB=4096 bash bench/image.sh          # a larger archive
-#   READ_IMAGE_BIN=path/to/read_image bash bench/image.sh   # a binary built elsewhere
+#   READ_IMAGE_BIN=path/to/read_image PATCHWARDEN_BIN=path/to/patchwarden bash bench/image.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ ! -x /usr/bin/time ]; then
@@ -25,6 +26,12 @@ if [ -n "${READ_IMAGE_BIN:-}" ]; then
 else
   cargo build --release -q -p patchwarden-inventory --example read_image
   bin=target/release/examples/read_image
+fi
+# The whole command as users run it, on the same archive.
+cli=${PATCHWARDEN_BIN:-}
+if [ -z "$cli" ]; then
+  cargo build --release -q -p patchwarden
+  cli=target/release/patchwarden
 fi
 
 echo "building a ${size_mb} MB docker-save archive in $work ..." >&2
@@ -125,11 +132,18 @@ with tarfile.open(os.path.join(work, "image.tar"), "w", format=tarfile.GNU_FORMA
                                            "Layers": names}]).encode())
 PY
 
+report() { # label, time file
+  local secs rss_kb
+  read -r secs rss_kb < "$2"
+  awk -v l="$1" -v s="$secs" -v kb="$rss_kb" -v b="$bytes" 'BEGIN {
+    printf "%s: archive %.0f MB, wall %.2f s, %.0f MB/s, peak RSS %.1f MB (target < 100 MB: %s)\n",
+      l, b / 1e6, s, b / 1e6 / (s > 0 ? s : 0.01), kb / 1024, (kb / 1024 < 100 ? "ok" : "OVER")
+  }'
+}
+bytes=$(stat -c %s "$work/image.tar")
 /usr/bin/time -f '%e %M' -o "$work/time" "$bin" "$work/image.tar" > "$work/out"
 cat "$work/out"
-read -r secs rss_kb < "$work/time"
-bytes=$(stat -c %s "$work/image.tar")
-awk -v s="$secs" -v kb="$rss_kb" -v b="$bytes" 'BEGIN {
-  printf "archive: %.0f MB\nwall (GNU time): %.2f s\nthroughput: %.0f MB/s\npeak RSS: %.1f MB (target < 100 MB: %s)\n",
-    b / 1e6, s, b / 1e6 / (s > 0 ? s : 0.01), kb / 1024, (kb / 1024 < 100 ? "ok" : "OVER")
-}'
+/usr/bin/time -f '%e %M' -o "$work/time-cli" "$cli" inventory "$work/image.tar" --format json > "$work/cli.json"
+echo "patchwarden inventory: $(grep -c '"purl"' "$work/cli.json") components"
+report "read_image example" "$work/time"
+report "patchwarden inventory" "$work/time-cli"

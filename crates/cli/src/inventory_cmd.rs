@@ -41,7 +41,7 @@ impl WalkArgs {
 #[derive(Args, Debug)]
 pub(crate) struct InventoryArgs {
     /// Directory (source tree or unpacked root file system), lockfile, manifest, OS package
-    /// database or SBOM.
+    /// database, SBOM, or container image (`docker save` tar, OCI layout directory or tar).
     #[arg(value_name = "PATH")]
     pub(crate) path: PathBuf,
     #[command(flatten)]
@@ -63,7 +63,7 @@ pub(crate) enum SbomFormat {
 #[derive(Args, Debug)]
 pub(crate) struct SbomArgs {
     /// Directory (source tree or unpacked root file system), lockfile, manifest, OS package
-    /// database or SBOM.
+    /// database, SBOM, or container image (`docker save` tar, OCI layout directory or tar).
     #[arg(value_name = "PATH")]
     pub(crate) path: PathBuf,
     /// SBOM format.

@@ -59,18 +59,18 @@ struct Global {
 enum Command {
     /// Find lockfiles under a path, match their components against advisories, report findings.
     #[command(
-        after_help = "Files read: every format `patchwarden inventory` reads (lockfiles, manifests, dpkg/apk databases; see docs/inventory.md). .git and node_modules are skipped; symbolic links are not followed.\n\nExamples:\n  patchwarden scan .\n  patchwarden scan services/api --advisories osv/PyPI-all.zip\n  patchwarden scan Cargo.lock --format json --output scan.json\n  patchwarden scan . --exit-code 1     # fail a CI job when anything is found\n\nExit codes: 0 success (findings or not, unless --exit-code); N from --exit-code N when findings exist; 2 input, usage or runtime error."
+        after_help = "Files read: every format `patchwarden inventory` reads (lockfiles, manifests, OS package databases, SBOMs, container images; see docs/inventory.md). .git and node_modules are skipped; symbolic links are not followed.\n\nExamples:\n  patchwarden scan .\n  patchwarden scan services/api --advisories osv/PyPI-all.zip\n  patchwarden scan Cargo.lock --format json --output scan.json\n  patchwarden scan . --exit-code 1     # fail a CI job when anything is found\n\nExit codes: 0 success (findings or not, unless --exit-code); N from --exit-code N when findings exist; 2 input, usage or runtime error."
     )]
     Scan(ScanArgs),
     /// List every component (package and version) found under a path: lockfiles, manifests,
-    /// OS package databases and SBOMs. Needs no advisories and no database.
+    /// OS package databases, SBOMs and container images. Needs no advisories and no database.
     #[command(
-        after_help = "Formats: Cargo.lock; package-lock.json, npm-shrinkwrap.json, yarn.lock, pnpm-lock.yaml; requirements*.txt; go.mod (+go.sum); Gemfile.lock; composer.lock; pom.xml, gradle.lockfile; packages.lock.json; pubspec.lock; mix.lock; dpkg status and status.d, apk installed, rpmdb.sqlite (distribution from etc/os-release or --distro); CycloneDX JSON/XML and SPDX JSON/tag-value SBOMs. See docs/inventory.md.\n\nExamples:\n  patchwarden inventory .\n  patchwarden inventory app/yarn.lock --format json\n  patchwarden inventory rootfs/ --distro Debian:12\n  patchwarden inventory bom.cdx.json\n  patchwarden inventory . --exclude 'test/**' --exclude examples"
+        after_help = "Formats: Cargo.lock; package-lock.json, npm-shrinkwrap.json, yarn.lock, pnpm-lock.yaml, bun.lock; requirements*.txt (with -r/-c includes), poetry.lock, Pipfile.lock, uv.lock, pdm.lock; go.mod (+go.sum); Gemfile.lock; composer.lock; pom.xml, gradle.lockfile; packages.lock.json; pubspec.lock; mix.lock; dpkg status and status.d, apk installed, rpmdb.sqlite (distribution from etc/os-release or --distro); CycloneDX JSON/XML and SPDX JSON/tag-value SBOMs; container images (`docker save` archives, OCI layouts as directory or tar: layers applied in order, each component names its layer). See docs/inventory.md.\n\nExamples:\n  patchwarden inventory .\n  patchwarden inventory image.tar          # docker save myapp:1.4 -o image.tar\n  patchwarden inventory app/yarn.lock --format json\n  patchwarden inventory rootfs/ --distro Debian:12\n  patchwarden inventory bom.cdx.json\n  patchwarden inventory . --exclude 'test/**' --exclude examples"
     )]
     Inventory(inventory_cmd::InventoryArgs),
     /// Write an SBOM (CycloneDX 1.6 JSON or SPDX 2.3 JSON) of every component under a path.
     #[command(
-        after_help = "Examples:\n  patchwarden sbom . -o bom.cdx.json\n  patchwarden sbom app/package-lock.json --format spdx -o app.spdx.json\n  patchwarden sbom rootfs/ --distro Debian:12"
+        after_help = "Examples:\n  patchwarden sbom . -o bom.cdx.json\n  patchwarden sbom app/package-lock.json --format spdx -o app.spdx.json\n  patchwarden sbom rootfs/ --distro Debian:12\n  patchwarden sbom image.tar -o image.cdx.json"
     )]
     Sbom(inventory_cmd::SbomArgs),
     /// Manage the advisory database.

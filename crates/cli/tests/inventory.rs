@@ -154,3 +154,94 @@ fn sboms_written_by_the_binary_read_back_to_the_same_components() {
         assert_eq!(key(&back), key(&listed), "{format}");
     }
 }
+
+/// A ustar entry: header, data, padding.
+fn tar_entry(out: &mut Vec<u8>, name: &str, data: &[u8]) {
+    let mut h = [0u8; 512];
+    h[..name.len()].copy_from_slice(name.as_bytes());
+    h[100..107].copy_from_slice(b"0000644");
+    h[124..135].copy_from_slice(format!("{:011o}", data.len()).as_bytes());
+    h[136..147].copy_from_slice(b"00000000000");
+    h[156] = b'0';
+    h[257..263].copy_from_slice(b"ustar\0");
+    h[263..265].copy_from_slice(b"00");
+    h[148..156].copy_from_slice(b"        ");
+    let sum: u32 = h.iter().map(|b| u32::from(*b)).sum();
+    h[148..155].copy_from_slice(format!("{sum:06o}\0").as_bytes());
+    out.extend_from_slice(&h);
+    out.extend_from_slice(data);
+    out.resize(out.len().div_ceil(512) * 512, 0);
+}
+
+#[test]
+fn a_docker_save_archive_is_inventoried_with_layer_digests() {
+    use sha2::{Digest, Sha256};
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let mut layer = Vec::new();
+    tar_entry(
+        &mut layer,
+        "etc/os-release",
+        b"ID=alpine\nVERSION_ID=3.20.3\n",
+    );
+    tar_entry(
+        &mut layer,
+        "lib/apk/db/installed",
+        b"C:Q1abc=\nP:musl\nV:1.2.5-r0\nA:x86_64\no:musl\n\nC:Q1def=\nP:busybox\nV:1.36.1-r29\nA:x86_64\no:busybox\n\n",
+    );
+    layer.extend_from_slice(&[0; 1024]);
+    let digest: String = Sha256::digest(&layer)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let mut archive = Vec::new();
+    tar_entry(&mut archive, &format!("{digest}/layer.tar"), &layer);
+    tar_entry(
+        &mut archive,
+        "config.json",
+        br#"{"os":"linux","architecture":"amd64"}"#,
+    );
+    let manifest = format!(
+        r#"[{{"Config":"config.json","RepoTags":["demo/alpine:3.20"],"Layers":["{digest}/layer.tar"]}}]"#
+    );
+    tar_entry(&mut archive, "manifest.json", manifest.as_bytes());
+    archive.extend_from_slice(&[0; 1024]);
+    let image = dir.path().join("image.tar");
+    std::fs::write(&image, &archive).unwrap_or_else(|e| panic!("{e}"));
+
+    let doc = json_stdout(inventory(&["--format", "json"], dir.path()).arg(&image));
+    let got: Vec<(String, String, String, String)> = doc["components"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .iter()
+        .map(|c| {
+            (
+                c["ecosystem"].as_str().unwrap_or("").to_string(),
+                c["name"].as_str().unwrap_or("").to_string(),
+                c["version"].as_str().unwrap_or("").to_string(),
+                c["source"]["layer"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect();
+    let layer_id = format!("sha256:{digest}");
+    assert_eq!(
+        got,
+        [
+            (
+                "Alpine:v3.20".into(),
+                "musl".into(),
+                "1.2.5-r0".into(),
+                layer_id.clone()
+            ),
+            (
+                "Alpine:v3.20".into(),
+                "busybox".into(),
+                "1.36.1-r29".into(),
+                layer_id.clone()
+            ),
+        ],
+        "{doc}"
+    );
+    assert_eq!(doc["image"]["layers"][0], layer_id.as_str());
+    assert_eq!(doc["image"]["repo_tags"][0], "demo/alpine:3.20");
+}

@@ -27,6 +27,15 @@ impl Location {
             layer: None,
         }
     }
+
+    /// A location in a file at a line, where the parser could tell.
+    pub fn at(path: impl Into<String>, line: Option<u32>) -> Self {
+        Location {
+            path: path.into(),
+            line,
+            layer: None,
+        }
+    }
 }
 
 /// The dependency scope a lockfile gives a component.

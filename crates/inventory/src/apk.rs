@@ -147,11 +147,7 @@ pub fn parse_installed(
             ecosystem.clone(),
             name,
             version,
-            Location {
-                path: path.to_string(),
-                line: Some(r.line),
-                layer: None,
-            },
+            Location::at(path, Some(r.line)),
         );
         component.direct = None;
         component.scope = Scope::Required;

@@ -63,11 +63,7 @@ pub fn parse(path: &str, text: &str) -> Result<Parsed, ParseError> {
             ecosystem: Ecosystem::new(EcosystemKind::CratesIo),
             name: key.0.clone(),
             version: key.1.clone(),
-            source: Location {
-                path: path.to_string(),
-                line: lines.get(&key).copied(),
-                layer: None,
-            },
+            source: Location::at(path, lines.get(&key).copied()),
             direct: Some(direct.contains(&key)),
             scope: Scope::Required,
             source_package: None,

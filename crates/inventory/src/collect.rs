@@ -17,6 +17,8 @@ use crate::{
 pub(crate) enum Origin {
     /// A regular file on disk.
     Disk(PathBuf),
+    /// A file read out of a container image.
+    Memory(Vec<u8>),
 }
 
 /// A file to inventory or to consult (manifests, `os-release`).
@@ -38,6 +40,9 @@ pub(crate) struct Tree {
     pub files: BTreeMap<String, Found>,
     /// Distribution given by the user, used when the tree has no `os-release`.
     pub distro: Option<Ecosystem>,
+    /// The directory relative paths start from, when the tree is on disk: other files
+    /// under it (requirements includes) may be read on demand. `None` for images.
+    pub base: Option<PathBuf>,
 }
 
 impl Tree {
@@ -67,7 +72,31 @@ impl Tree {
         };
         match &found.origin {
             Origin::Disk(path) => read_limited(path).map(Some),
+            Origin::Memory(bytes) => Ok(Some(bytes.clone())),
         }
+    }
+
+    /// The text of any file of the tree, found or not: for trees on disk, a regular file
+    /// under [`Tree::base`] reached without passing through a symbolic link. `None` when
+    /// there is no such file or it is not UTF-8 text.
+    fn text_anywhere(&self, rel: &str) -> Option<String> {
+        if self.files.contains_key(rel) {
+            return self.text(rel).ok().flatten();
+        }
+        let base = self.base.as_ref()?;
+        let mut path = base.clone();
+        for part in rel.split('/') {
+            path.push(part);
+            // Every step must be a real directory or, at the end, a regular file.
+            let meta = std::fs::symlink_metadata(&path).ok()?;
+            if meta.file_type().is_symlink() {
+                return None;
+            }
+        }
+        if !std::fs::symlink_metadata(&path).ok()?.is_file() {
+            return None;
+        }
+        String::from_utf8(read_limited(&path).ok()?).ok()
     }
 
     fn text(&self, rel: &str) -> Result<Option<String>, InventoryError> {
@@ -181,7 +210,13 @@ pub(crate) fn collect(tree: &Tree, inventory: &mut Inventory) -> Result<(), Inve
                 None => Ok(None),
             }
         };
-        let mut parsed = if kind.is_os_database() {
+        let mut parsed = if kind == LockfileKind::PipRequirements {
+            let Some(text) = tree.text(rel)? else {
+                continue;
+            };
+            let mut read = |include: &str| tree.text_anywhere(include);
+            crate::pip::parse_with_includes(rel, &text, &mut read)
+        } else if kind.is_os_database() {
             let fallback;
             let eco = match os.as_ref() {
                 Some(eco) => eco,
@@ -237,6 +272,17 @@ fn parse_os(
     if kind == LockfileKind::RpmdbSqlite {
         return Ok(match tree.files.get(rel).map(|f| &f.origin) {
             Some(Origin::Disk(path)) => crate::rpmdb::parse_rpmdb_sqlite(path, rel, eco),
+            Some(Origin::Memory(bytes)) => {
+                // SQLite reads files, not buffers: a private temporary copy, removed after.
+                let io = |source| InventoryError::Io {
+                    path: tree.display_path(rel),
+                    source,
+                };
+                let dir = tempfile::tempdir().map_err(io)?;
+                let copy = dir.path().join("rpmdb.sqlite");
+                std::fs::write(&copy, bytes).map_err(io)?;
+                crate::rpmdb::parse_rpmdb_sqlite(&copy, rel, eco)
+            }
             None => Ok(Parsed::default()),
         });
     }
@@ -265,7 +311,12 @@ pub fn parse_text(
         K::NpmLock => crate::npm::parse(path, text, manifest),
         K::YarnLock => crate::yarn::parse(path, text, manifest),
         K::PnpmLock => crate::pnpm::parse(path, text, manifest),
+        K::BunLock => crate::bun::parse(path, text, manifest),
         K::PipRequirements => Ok(crate::pip::parse(path, text)),
+        K::PoetryLock => crate::python::parse_poetry_lock(path, text, manifest),
+        K::PipfileLock => crate::python::parse_pipfile_lock(path, text, manifest),
+        K::UvLock => crate::python::parse_uv_lock(path, text, manifest),
+        K::PdmLock => crate::python::parse_pdm_lock(path, text, manifest),
         K::GoMod => {
             let sum_path = join(parent(path), "go.sum").unwrap_or_default();
             crate::golang::parse_go_mod(path, text, manifest.map(|sum| (sum_path.as_str(), sum)))

@@ -112,11 +112,7 @@ pub fn parse(path: &str, text: &str, manifest: Option<&str>) -> Result<Parsed, P
                 Ecosystem::new(EcosystemKind::Packagist),
                 name,
                 version,
-                Location {
-                    path: path.to_string(),
-                    line,
-                    layer: None,
-                },
+                Location::at(path, line),
             );
             component.scope = scope;
             if let Some(required) = &required {

@@ -303,16 +303,7 @@ pub(crate) fn component_with_fallback(
         .get("upstream")
         .filter(|_| matches!(p.ty.as_str(), "deb" | "apk" | "rpm"))
         .and_then(|up| upstream_package(&p.ty, up, &version));
-    let mut component = Component::new(
-        ecosystem,
-        name,
-        version,
-        Location {
-            path: path.to_string(),
-            line: None,
-            layer: None,
-        },
-    );
+    let mut component = Component::new(ecosystem, name, version, Location::at(path, None));
     component.source_package = source_package;
     Ok(component)
 }

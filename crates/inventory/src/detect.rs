@@ -16,8 +16,18 @@ pub enum LockfileKind {
     YarnLock,
     /// pnpm's `pnpm-lock.yaml`.
     PnpmLock,
-    /// pip's `requirements*.txt`.
+    /// Bun's text lockfile `bun.lock`.
+    BunLock,
+    /// pip's `requirements*.txt`, with the files it includes.
     PipRequirements,
+    /// Poetry's `poetry.lock`.
+    PoetryLock,
+    /// Pipenv's `Pipfile.lock`.
+    PipfileLock,
+    /// uv's `uv.lock`.
+    UvLock,
+    /// PDM's `pdm.lock`.
+    PdmLock,
     /// Go's `go.mod` (with its `go.sum` where needed).
     GoMod,
     /// Bundler's `Gemfile.lock`.
@@ -60,7 +70,10 @@ impl LockfileKind {
     pub fn is_os_database(self) -> bool {
         matches!(
             self,
-            LockfileKind::DpkgStatus | LockfileKind::DpkgStatusD | LockfileKind::ApkInstalled
+            LockfileKind::DpkgStatus
+                | LockfileKind::DpkgStatusD
+                | LockfileKind::ApkInstalled
+                | LockfileKind::RpmdbSqlite
         )
     }
 
@@ -71,6 +84,11 @@ impl LockfileKind {
             "package-lock.json" | "npm-shrinkwrap.json" => LockfileKind::NpmLock,
             "yarn.lock" => LockfileKind::YarnLock,
             "pnpm-lock.yaml" => LockfileKind::PnpmLock,
+            "bun.lock" => LockfileKind::BunLock,
+            "poetry.lock" => LockfileKind::PoetryLock,
+            "Pipfile.lock" => LockfileKind::PipfileLock,
+            "uv.lock" => LockfileKind::UvLock,
+            "pdm.lock" => LockfileKind::PdmLock,
             "go.mod" => LockfileKind::GoMod,
             "Gemfile.lock" | "gems.locked" => LockfileKind::GemfileLock,
             "composer.lock" => LockfileKind::ComposerLock,
@@ -140,6 +158,10 @@ impl LockfileKind {
             ("npm-shrinkwrap", ".json", LockfileKind::NpmLock),
             ("yarn", ".lock", LockfileKind::YarnLock),
             ("pnpm-lock", ".yaml", LockfileKind::PnpmLock),
+            ("bun", ".lock", LockfileKind::BunLock),
+            ("poetry", ".lock", LockfileKind::PoetryLock),
+            ("pipfile", ".lock", LockfileKind::PipfileLock),
+            ("pdm", ".lock", LockfileKind::PdmLock),
             ("requirements", ".txt", LockfileKind::PipRequirements),
             ("go", ".mod", LockfileKind::GoMod),
             ("gemfile", ".lock", LockfileKind::GemfileLock),
@@ -154,6 +176,9 @@ impl LockfileKind {
             if n.contains(contains) && n.ends_with(suffix) {
                 return Some(*kind);
             }
+        }
+        if n.ends_with("uv.lock") {
+            return Some(LockfileKind::UvLock);
         }
         if n == "status" || n.ends_with("dpkg-status") || n.ends_with("dpkg.status") {
             return Some(LockfileKind::DpkgStatus);
@@ -170,9 +195,14 @@ impl LockfileKind {
     /// The manifest beside a lockfile that tells direct from transitive dependencies.
     pub fn manifest_name(self) -> Option<&'static str> {
         match self {
-            LockfileKind::NpmLock | LockfileKind::YarnLock | LockfileKind::PnpmLock => {
-                Some("package.json")
+            LockfileKind::NpmLock
+            | LockfileKind::YarnLock
+            | LockfileKind::PnpmLock
+            | LockfileKind::BunLock => Some("package.json"),
+            LockfileKind::PoetryLock | LockfileKind::UvLock | LockfileKind::PdmLock => {
+                Some("pyproject.toml")
             }
+            LockfileKind::PipfileLock => Some("Pipfile"),
             LockfileKind::ComposerLock => Some("composer.json"),
             LockfileKind::GoMod => Some("go.sum"),
             _ => None,
@@ -228,6 +258,23 @@ mod tests {
             Some(LockfileKind::SpdxJson)
         );
         assert_eq!(LockfileKind::detect_named("package.json", b"{}"), None);
+        assert_eq!(
+            LockfileKind::detect_named("poetry__poetry.lock", b""),
+            Some(LockfileKind::PoetryLock)
+        );
+        assert_eq!(
+            LockfileKind::detect_named("app-uv.lock", b""),
+            Some(LockfileKind::UvLock)
+        );
+        assert_eq!(
+            LockfileKind::detect("Pipfile.lock"),
+            Some(LockfileKind::PipfileLock)
+        );
+        assert_eq!(
+            LockfileKind::detect("bun.lock"),
+            Some(LockfileKind::BunLock)
+        );
+        assert_eq!(LockfileKind::detect("bun.lockb"), None);
     }
 
     #[test]

@@ -244,11 +244,7 @@ fn parse_stanzas(
             ecosystem.clone(),
             name,
             version,
-            Location {
-                path: path.to_string(),
-                line: Some(s.line),
-                layer: None,
-            },
+            Location::at(path, Some(s.line)),
         );
         component.direct = None;
         component.scope = Scope::Required;

@@ -98,11 +98,7 @@ pub fn parse(path: &str, text: &str) -> Result<Parsed, ParseError> {
             Ecosystem::new(EcosystemKind::RubyGems),
             name.clone(),
             version,
-            Location {
-                path: path.to_string(),
-                line: Some(line),
-                layer: None,
-            },
+            Location::at(path, Some(line)),
         );
         component.direct = Some(direct.contains(&name));
         parsed.components.push(component);

@@ -524,11 +524,7 @@ pub fn parse_go_mod(
             message,
         })
     };
-    let at = |line: u32| Location {
-        path: path.to_string(),
-        line: Some(line),
-        layer: None,
-    };
+    let at = |line: u32| Location::at(path, Some(line));
 
     for r in &m.replaces {
         if r.new.is_none() {
@@ -699,16 +695,7 @@ fn read_go_sum(
         }
     }
     for (module, version, line) in best {
-        sink.push(
-            &module,
-            &version,
-            Location {
-                path: path.to_string(),
-                line: Some(line),
-                layer: None,
-            },
-            false,
-        );
+        sink.push(&module, &version, Location::at(path, Some(line)), false);
     }
 }
 

@@ -80,11 +80,7 @@ pub fn parse_gradle_lockfile(path: &str, text: &str) -> Result<Parsed, ParseErro
             Ecosystem::new(EcosystemKind::Maven),
             key.0,
             key.1,
-            Location {
-                path: path.to_string(),
-                line: Some(number),
-                layer: None,
-            },
+            Location::at(path, Some(number)),
         ));
     }
     if content && !recognised {

@@ -16,6 +16,7 @@ pub mod pip;
 pub mod python;
 
 // JavaScript
+pub mod bun;
 pub mod pnpm;
 pub mod yarn;
 // Ruby, PHP
@@ -105,6 +106,27 @@ pub struct Inventory {
     pub sources: Vec<SourceFile>,
     /// Warnings from all files.
     pub warnings: Vec<Warning>,
+    /// The image, when the path was a container image.
+    pub image: Option<ImageInfo>,
+}
+
+/// What identifies a scanned container image.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct ImageInfo {
+    /// `sha256:` digests of its layers as stored, bottom first.
+    pub layers: Vec<String>,
+    /// Digest of its config (the image ID).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub config_digest: Option<String>,
+    /// Names the archive gives it (`docker save` tags, OCI name annotations).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub repo_tags: Vec<String>,
+    /// Operating system from its config.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub os: Option<String>,
+    /// Architecture from its config.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub architecture: Option<String>,
 }
 
 /// A file could not be read. The message names the file and the problem.
@@ -170,15 +192,18 @@ pub fn scan_path(root: &Path) -> Result<Inventory, InventoryError> {
     scan(root, &ScanOptions::default())
 }
 
-/// Every component under `root`: a directory (walked, OS package databases found at their
-/// place in a root file system), or a single lockfile, manifest or OS package database.
+/// Every component under `root`: a container image (`docker save` archive, OCI layout
+/// directory or tar), a directory (walked, OS package databases found at their place in a
+/// root file system), or a single lockfile, manifest, OS package database or SBOM.
 pub fn scan(root: &Path, options: &ScanOptions) -> Result<Inventory, InventoryError> {
     let meta = std::fs::symlink_metadata(root).map_err(|source| InventoryError::Io {
         path: root.to_path_buf(),
         source,
     })?;
     let mut inventory = Inventory::default();
-    let tree = if meta.is_dir() {
+    let tree = if image::is_image(root) {
+        image_tree(root, options, &mut inventory)?
+    } else if meta.is_dir() {
         walk(root, options)?
     } else {
         single_file(root, options)?
@@ -200,6 +225,15 @@ fn dedup(components: &mut Vec<Component>) {
             c.source.path.clone(),
         ))
     });
+}
+
+/// Whether a file of a walk or image is read: a recognised format, an `os-release`, or a
+/// manifest that a lockfile's parser consults.
+fn is_wanted(rel: &str) -> bool {
+    let name = rel.rsplit('/').next().unwrap_or(rel);
+    LockfileKind::detect_path(rel).is_some()
+        || matches!(rel, "etc/os-release" | "usr/lib/os-release")
+        || is_manifest(name)
 }
 
 fn is_manifest(name: &str) -> bool {
@@ -260,12 +294,12 @@ fn single_file(path: &Path, options: &ScanOptions) -> Result<Tree, InventoryErro
         root: path.to_path_buf(),
         files,
         distro: options.distro.clone(),
+        base: Some(dir.to_path_buf()),
     })
 }
 
-/// Walks a directory: skips `.git` and (unless asked) `node_modules`, follows no symbolic
-/// link, leaves out what `exclude` matches.
-fn walk(root: &Path, options: &ScanOptions) -> Result<Tree, InventoryError> {
+/// The `--exclude` globs as one matcher.
+fn exclusions(options: &ScanOptions) -> Result<globset::GlobSet, InventoryError> {
     let mut builder = globset::GlobSetBuilder::new();
     for pattern in &options.exclude {
         let glob = globset::GlobBuilder::new(pattern)
@@ -277,12 +311,95 @@ fn walk(root: &Path, options: &ScanOptions) -> Result<Tree, InventoryError> {
             })?;
         builder.add(glob);
     }
-    let excluded = builder.build().map_err(|e| InventoryError::Pattern {
+    builder.build().map_err(|e| InventoryError::Pattern {
         pattern: options.exclude.join(", "),
         message: e.to_string(),
+    })
+}
+
+/// Whether a directory of this name is skipped: `.git`, and `node_modules` unless asked.
+fn skipped_dir(name: &str, options: &ScanOptions) -> bool {
+    name == ".git" || (name == "node_modules" && !options.include_node_modules)
+}
+
+/// Reads the files an inventory needs out of a container image: every layer streamed in
+/// order, whiteouts applied; each file remembers the layer that wrote it.
+fn image_tree(
+    root: &Path,
+    options: &ScanOptions,
+    inventory: &mut Inventory,
+) -> Result<Tree, InventoryError> {
+    let excluded = exclusions(options)?;
+    let wanted = |rel: &str| {
+        let mut dirs = rel.split('/').rev().skip(1);
+        is_wanted(rel)
+            && !dirs.any(|d| skipped_dir(d, options))
+            && !excluded.is_match(rel)
+            && !rel
+                .char_indices()
+                .filter(|(_, c)| *c == '/')
+                .any(|(i, _)| excluded.is_match(&rel[..i]))
+    };
+    let image = image::read_image(root, &wanted, &image::Limits::default()).map_err(|e| {
+        InventoryError::Malformed {
+            path: root.to_path_buf(),
+            message: image_message(&e),
+        }
     })?;
-    let skip_dir =
-        |name: &str| name == ".git" || (name == "node_modules" && !options.include_node_modules);
+    let label = root.display().to_string();
+    inventory
+        .warnings
+        .extend(image.warnings.iter().map(|w| Warning {
+            path: label.clone(),
+            line: None,
+            message: w.clone(),
+        }));
+    inventory.image = Some(ImageInfo {
+        layers: image.layers.clone(),
+        config_digest: image.config_digest.clone(),
+        repo_tags: image.repo_tags.clone(),
+        os: image.os.clone(),
+        architecture: image.architecture.clone(),
+    });
+    let files = image
+        .files
+        .into_iter()
+        .map(|f| {
+            let found = Found {
+                kind: LockfileKind::detect_path(&f.path),
+                layer: Some(f.layer),
+                origin: Origin::Memory(f.contents),
+            };
+            (f.path, found)
+        })
+        .collect();
+    Ok(Tree {
+        root: root.to_path_buf(),
+        files,
+        distro: options.distro.clone(),
+        base: None,
+    })
+}
+
+/// The image error without the archive path it starts with (the inventory error adds it).
+fn image_message(e: &image::ImageError) -> String {
+    let full = e.to_string();
+    let archive = match e {
+        image::ImageError::Io { archive, .. }
+        | image::ImageError::Malformed { archive, .. }
+        | image::ImageError::Limit { archive, .. }
+        | image::ImageError::Unsupported { archive, .. } => archive.display().to_string(),
+    };
+    full.strip_prefix(&format!("{archive}: "))
+        .map(str::to_string)
+        .unwrap_or(full)
+}
+
+/// Walks a directory: skips `.git` and (unless asked) `node_modules`, follows no symbolic
+/// link, leaves out what `exclude` matches.
+fn walk(root: &Path, options: &ScanOptions) -> Result<Tree, InventoryError> {
+    let excluded = exclusions(options)?;
+    let skip_dir = |name: &str| skipped_dir(name, options);
     let walker = walkdir::WalkDir::new(root)
         .follow_links(false)
         .sort_by_file_name()
@@ -312,16 +429,11 @@ fn walk(root: &Path, options: &ScanOptions) -> Result<Tree, InventoryError> {
             continue;
         }
         let rel = relative(root, entry.path());
-        let name = entry.file_name().to_string_lossy();
-        let kind = LockfileKind::detect_path(&rel);
-        if kind.is_some()
-            || matches!(rel.as_str(), "etc/os-release" | "usr/lib/os-release")
-            || is_manifest(&name)
-        {
+        if is_wanted(&rel) {
             files.insert(
-                rel,
+                rel.clone(),
                 Found {
-                    kind,
+                    kind: LockfileKind::detect_path(&rel),
                     layer: None,
                     origin: Origin::Disk(entry.path().to_path_buf()),
                 },
@@ -332,6 +444,7 @@ fn walk(root: &Path, options: &ScanOptions) -> Result<Tree, InventoryError> {
         root: root.to_path_buf(),
         files,
         distro: options.distro.clone(),
+        base: Some(root.to_path_buf()),
     })
 }
 
@@ -359,5 +472,48 @@ mod tests {
             "requirements.txt:6: x is not pinned"
         );
         assert_eq!(w(None).to_string(), "requirements.txt: x is not pinned");
+    }
+
+    fn write(root: &Path, rel: &str, text: &str) {
+        let path = root.join(rel);
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).unwrap_or_else(|e| panic!("{e}"));
+        }
+        std::fs::write(path, text).unwrap_or_else(|e| panic!("{e}"));
+    }
+
+    /// Includes are read wherever they are under the root (any name), never through a
+    /// symbolic link nor above the root.
+    #[cfg(unix)]
+    #[test]
+    fn requirements_includes_are_read_under_the_root_only() {
+        let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let outside = tmp.path().join("outside");
+        write(&outside, "secret.in", "leaked==1.0\n");
+        let root = tmp.path().join("project");
+        write(
+            &root,
+            "app/requirements.txt",
+            "-r ../deps/base.in\n-r linked/secret.in\n-r ../../outside/secret.in\nflask==2.0.1\n",
+        );
+        write(&root, "deps/base.in", "jinja2==3.0.1\n");
+        std::os::unix::fs::symlink(&outside, root.join("app/linked"))
+            .unwrap_or_else(|e| panic!("{e}"));
+        let names = |inv: &Inventory| -> Vec<String> {
+            inv.components
+                .iter()
+                .map(|c| format!("{} {}", c.name, c.source.path))
+                .collect()
+        };
+        let walked = scan_path(&root).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            names(&walked),
+            ["jinja2 deps/base.in", "flask app/requirements.txt"]
+        );
+        assert_eq!(walked.warnings.len(), 2, "{:?}", walked.warnings);
+        // A single file reads includes relative to its own directory, under it.
+        let single =
+            scan_path(&root.join("app/requirements.txt")).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(names(&single), ["flask requirements.txt"]);
     }
 }

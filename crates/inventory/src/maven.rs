@@ -495,11 +495,7 @@ pub fn parse_pom(path: &str, text: &str) -> Result<Parsed, ParseError> {
             Ecosystem::new(EcosystemKind::Maven),
             name,
             version.clone(),
-            Location {
-                path: path.to_string(),
-                line: Some(line),
-                layer: None,
-            },
+            Location::at(path, Some(line)),
         );
         component.direct = Some(true);
         component.scope = scope;

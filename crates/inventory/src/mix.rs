@@ -415,11 +415,7 @@ pub fn parse_mix_lock(path: &str, text: &str) -> Result<Parsed, ParseError> {
             Ecosystem::new(EcosystemKind::Hex),
             name,
             version.clone(),
-            Location {
-                path: path.to_string(),
-                line: Some(line),
-                layer: None,
-            },
+            Location::at(path, Some(line)),
         );
         c.scope = Scope::Required;
         parsed.components.push(c);

@@ -89,11 +89,7 @@ impl Sink<'_> {
             ecosystem: Ecosystem::new(EcosystemKind::Npm),
             name: name.to_string(),
             version: version.to_string(),
-            source: Location {
-                path: self.path.to_string(),
-                line,
-                layer: None,
-            },
+            source: Location::at(self.path, line),
             direct,
             scope,
             source_package: None,

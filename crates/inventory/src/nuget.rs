@@ -102,11 +102,7 @@ pub fn parse_packages_lock(path: &str, text: &str) -> Result<Parsed, ParseError>
                 Ecosystem::new(EcosystemKind::NuGet),
                 name.as_str(),
                 version,
-                Location {
-                    path: path.to_string(),
-                    line,
-                    layer: None,
-                },
+                Location::at(path, line),
             );
             c.direct = direct;
             c.scope = Scope::Required;

@@ -235,11 +235,7 @@ impl Walk<'_> {
                         Ecosystem::new(EcosystemKind::PyPI),
                         name,
                         version,
-                        Location {
-                            path: path.to_string(),
-                            line: Some(number),
-                            layer: None,
-                        },
+                        Location::at(path, Some(number)),
                     )));
                 }
                 Requirement::Unpinned(name, requirement) => self.entries.push(Entry::Unpinned {
@@ -358,11 +354,7 @@ impl Walk<'_> {
                         Ecosystem::new(EcosystemKind::PyPI),
                         name,
                         version.clone(),
-                        Location {
-                            path,
-                            line: Some(line),
-                            layer: None,
-                        },
+                        Location::at(path, Some(line)),
                     ),
                     None => {
                         parsed.warnings.push(Warning {

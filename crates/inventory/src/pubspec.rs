@@ -165,11 +165,7 @@ fn read_packages(
             Ecosystem::new(EcosystemKind::Pub),
             name.as_str(),
             version,
-            Location {
-                path: path.to_string(),
-                line,
-                layer: None,
-            },
+            Location::at(path, line),
         );
         c.direct = direct;
         c.scope = scope;

@@ -21,8 +21,8 @@
 //! Names are compared in their normalised form (PEP 503: lower case, runs of `-_.` as `-`);
 //! components keep the lockfile's spelling.
 //!
-//! The crate has no TOML dependency, so a small TOML reader (the subset lockfiles and
-//! `pyproject.toml` use, which is nearly all of TOML 1.1) is part of this module.
+//! TOML is read with the `toml` crate into `serde_json` values (one tree type for the JSON
+//! and TOML formats here); the lines of `[[package]]` headers are found beside it.
 
 use std::collections::{HashMap, HashSet, VecDeque};
 
@@ -66,11 +66,7 @@ fn component(path: &str, name: &str, version: &str, line: Option<u32>) -> Compon
         Ecosystem::new(EcosystemKind::PyPI),
         name,
         version,
-        Location {
-            path: path.to_string(),
-            line,
-            layer: None,
-        },
+        Location::at(path, line),
     )
 }
 
@@ -691,495 +687,72 @@ pub fn parse_pdm_lock(
     Ok(out.parsed)
 }
 
-/// A reader for the TOML that lockfiles and `pyproject.toml` are written in, into
-/// `serde_json` values (dates and times are kept as strings). Nesting of arrays and inline
-/// tables is bounded; any malformed input is an error naming the line.
+/// TOML documents as JSON values, through the `toml` crate, with the lines of the headers
+/// of arrays of tables (the line a `[[package]]` entry starts on, for locations).
 pub(crate) mod toml_lite {
     use std::collections::HashMap;
 
-    use serde_json::{Map, Number, Value};
-
-    /// Deepest nesting of arrays and inline tables accepted.
-    const MAX_DEPTH: usize = 64;
+    use serde_json::{Map, Value};
 
     /// A parsed document.
     pub(crate) struct Doc {
         /// The root table.
         pub root: Map<String, Value>,
-        /// For each array of tables (by dotted header, `package`), the 1-based line of each
-        /// element's `[[...]]` header, in order.
+        /// For each top-level array of tables (`package`), the 1-based line of each
+        /// element's `[[...]]` header, in order; absent when the headers found in the text
+        /// do not pair one to one with the elements.
         pub array_lines: HashMap<String, Vec<u32>>,
     }
 
     /// Parses a TOML document.
     pub(crate) fn parse(text: &str) -> Result<Doc, String> {
-        let mut p = Reader {
-            s: text,
-            b: text.as_bytes(),
-            i: 0,
-            line: 1,
+        let table: toml::Table = toml::from_str(text).map_err(|e| one_line(&e.to_string()))?;
+        let root = match serde_json::to_value(table) {
+            Ok(Value::Object(root)) => root,
+            Ok(_) => Map::new(),
+            Err(e) => return Err(e.to_string()),
         };
-        let mut doc = Doc {
-            root: Map::new(),
-            array_lines: HashMap::new(),
-        };
-        let mut current: Vec<String> = Vec::new();
-        loop {
-            p.skip_blank(true);
-            match p.peek() {
-                None => break,
-                Some(b'[') => {
-                    let line = p.line;
-                    p.bump();
-                    let array = p.peek() == Some(b'[');
-                    if array {
-                        p.bump();
-                    }
-                    p.skip_blank(false);
-                    let keys = p.key()?;
-                    p.skip_blank(false);
-                    p.expect(b']')?;
-                    if array {
-                        p.expect(b']')?;
-                    }
-                    p.end_of_line()?;
-                    let Some((last, parents)) = keys.split_last() else {
-                        return Err(p.err("empty table header"));
-                    };
-                    let parent = table_at(&mut doc.root, parents, line)?;
-                    if array {
-                        let slot = parent
-                            .entry(last.clone())
-                            .or_insert_with(|| Value::Array(Vec::new()));
-                        match slot {
-                            Value::Array(items) => items.push(Value::Object(Map::new())),
-                            _ => {
-                                return Err(format!(
-                                    "line {line}: `{last}` is not an array of tables"
-                                ));
-                            }
-                        }
-                        doc.array_lines
-                            .entry(keys.join("."))
-                            .or_default()
-                            .push(line);
-                    } else {
-                        table_at(parent, std::slice::from_ref(last), line)?;
-                    }
-                    current = keys;
-                }
-                Some(_) => {
-                    let line = p.line;
-                    let keys = p.key()?;
-                    p.skip_blank(false);
-                    p.expect(b'=')?;
-                    p.skip_blank(false);
-                    let value = p.value(0)?;
-                    p.end_of_line()?;
-                    let table = table_at(&mut doc.root, &current, line)?;
-                    insert(table, &keys, value, line)?;
+        let mut lines: HashMap<String, Vec<u32>> = HashMap::new();
+        let mut in_multiline = false;
+        for (i, line) in text.lines().enumerate() {
+            // Headers inside multi-line strings are not headers.
+            if line.matches("\"\"\"").count() % 2 == 1 || line.matches("'''").count() % 2 == 1 {
+                in_multiline = !in_multiline;
+                continue;
+            }
+            if in_multiline {
+                continue;
+            }
+            let t = line.trim();
+            if let Some(inner) = t.strip_prefix("[[").and_then(|r| r.split_once("]]")) {
+                let key = inner.0.trim();
+                if !key.contains('.') && !key.contains('"') && !key.contains('\'') {
+                    lines
+                        .entry(key.to_string())
+                        .or_default()
+                        .push(u32::try_from(i + 1).unwrap_or(u32::MAX));
                 }
             }
         }
-        Ok(doc)
+        // Keep only the lists that pair up with the parsed arrays.
+        lines.retain(|key, found| {
+            root.get(key)
+                .and_then(Value::as_array)
+                .is_some_and(|items| items.len() == found.len())
+        });
+        Ok(Doc {
+            root,
+            array_lines: lines,
+        })
     }
 
-    /// The table at a dotted path, created where missing; through an array of tables, its
-    /// last element.
-    fn table_at<'m>(
-        mut table: &'m mut Map<String, Value>,
-        keys: &[String],
-        line: u32,
-    ) -> Result<&'m mut Map<String, Value>, String> {
-        for key in keys {
-            let slot = table
-                .entry(key.clone())
-                .or_insert_with(|| Value::Object(Map::new()));
-            table = match slot {
-                Value::Object(t) => t,
-                Value::Array(items) => match items.last_mut() {
-                    Some(Value::Object(t)) => t,
-                    _ => return Err(format!("line {line}: `{key}` is not a table")),
-                },
-                _ => return Err(format!("line {line}: `{key}` is not a table")),
-            };
-        }
-        Ok(table)
-    }
-
-    /// Sets a dotted key in a table.
-    fn insert(
-        table: &mut Map<String, Value>,
-        keys: &[String],
-        value: Value,
-        line: u32,
-    ) -> Result<(), String> {
-        let Some((last, parents)) = keys.split_last() else {
-            return Err(format!("line {line}: empty key"));
-        };
-        let table = table_at(table, parents, line)?;
-        if table.contains_key(last) {
-            return Err(format!("line {line}: duplicate key `{last}`"));
-        }
-        table.insert(last.clone(), value);
-        Ok(())
-    }
-
-    struct Reader<'a> {
-        s: &'a str,
-        b: &'a [u8],
-        i: usize,
-        line: u32,
-    }
-
-    impl Reader<'_> {
-        fn peek(&self) -> Option<u8> {
-            self.b.get(self.i).copied()
-        }
-
-        fn peek_at(&self, ahead: usize) -> Option<u8> {
-            self.b.get(self.i + ahead).copied()
-        }
-
-        fn bump(&mut self) {
-            if let Some(c) = self.peek() {
-                if c == b'\n' {
-                    self.line = self.line.saturating_add(1);
-                }
-                self.i += 1;
-            }
-        }
-
-        fn err(&self, message: &str) -> String {
-            format!("line {}: {message}", self.line)
-        }
-
-        fn expect(&mut self, c: u8) -> Result<(), String> {
-            if self.peek() == Some(c) {
-                self.bump();
-                Ok(())
-            } else {
-                Err(self.err(&format!("expected `{}`", c as char)))
-            }
-        }
-
-        /// Skips spaces and tabs, comments, and with `newlines` also line ends.
-        fn skip_blank(&mut self, newlines: bool) {
-            while let Some(c) = self.peek() {
-                match c {
-                    b' ' | b'\t' => self.bump(),
-                    b'\r' | b'\n' if newlines => self.bump(),
-                    b'#' => {
-                        while self.peek().is_some_and(|c| c != b'\n') {
-                            self.bump();
-                        }
-                    }
-                    _ => break,
-                }
-            }
-        }
-
-        /// After a value or header: only a comment may follow on the line.
-        fn end_of_line(&mut self) -> Result<(), String> {
-            self.skip_blank(false);
-            match self.peek() {
-                None | Some(b'\n') => Ok(()),
-                Some(b'\r') if self.peek_at(1) == Some(b'\n') => Ok(()),
-                Some(_) => Err(self.err("unexpected text after a value")),
-            }
-        }
-
-        /// A dotted key: bare, `"basic"` or `'literal'` parts.
-        fn key(&mut self) -> Result<Vec<String>, String> {
-            let mut keys = Vec::new();
-            loop {
-                self.skip_blank(false);
-                let part = match self.peek() {
-                    Some(b'"') => self.basic_string()?,
-                    Some(b'\'') => self.literal_string()?,
-                    _ => {
-                        let start = self.i;
-                        while self
-                            .peek()
-                            .is_some_and(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_')
-                        {
-                            self.bump();
-                        }
-                        if start == self.i {
-                            return Err(self.err("expected a key"));
-                        }
-                        self.s.get(start..self.i).unwrap_or_default().to_string()
-                    }
-                };
-                keys.push(part);
-                self.skip_blank(false);
-                if self.peek() == Some(b'.') {
-                    self.bump();
-                } else {
-                    return Ok(keys);
-                }
-            }
-        }
-
-        fn value(&mut self, depth: usize) -> Result<Value, String> {
-            if depth > MAX_DEPTH {
-                return Err(self.err("arrays or tables nested too deeply"));
-            }
-            match self.peek() {
-                Some(b'"') => {
-                    if self.peek_at(1) == Some(b'"') && self.peek_at(2) == Some(b'"') {
-                        self.multiline(b'"').map(Value::String)
-                    } else {
-                        self.basic_string().map(Value::String)
-                    }
-                }
-                Some(b'\'') => {
-                    if self.peek_at(1) == Some(b'\'') && self.peek_at(2) == Some(b'\'') {
-                        self.multiline(b'\'').map(Value::String)
-                    } else {
-                        self.literal_string().map(Value::String)
-                    }
-                }
-                Some(b'[') => {
-                    self.bump();
-                    let mut items = Vec::new();
-                    loop {
-                        self.skip_blank(true);
-                        if self.peek() == Some(b']') {
-                            self.bump();
-                            return Ok(Value::Array(items));
-                        }
-                        items.push(self.value(depth + 1)?);
-                        self.skip_blank(true);
-                        match self.peek() {
-                            Some(b',') => self.bump(),
-                            Some(b']') => {}
-                            _ => return Err(self.err("expected `,` or `]` in an array")),
-                        }
-                    }
-                }
-                Some(b'{') => {
-                    self.bump();
-                    let line = self.line;
-                    let mut table = Map::new();
-                    loop {
-                        self.skip_blank(true);
-                        if self.peek() == Some(b'}') {
-                            self.bump();
-                            return Ok(Value::Object(table));
-                        }
-                        let keys = self.key()?;
-                        self.skip_blank(false);
-                        self.expect(b'=')?;
-                        self.skip_blank(false);
-                        let value = self.value(depth + 1)?;
-                        insert(&mut table, &keys, value, line)?;
-                        self.skip_blank(true);
-                        match self.peek() {
-                            Some(b',') => self.bump(),
-                            Some(b'}') => {}
-                            _ => return Err(self.err("expected `,` or `}` in an inline table")),
-                        }
-                    }
-                }
-                Some(_) => self.scalar(),
-                None => Err(self.err("expected a value")),
-            }
-        }
-
-        /// Booleans, numbers, dates and times (kept as text).
-        fn scalar(&mut self) -> Result<Value, String> {
-            let start = self.i;
-            let stop = |c: u8| c.is_ascii_whitespace() || matches!(c, b',' | b']' | b'}' | b'#');
-            while self.peek().is_some_and(|c| !stop(c)) {
-                self.bump();
-            }
-            // A date and a time may be separated by one space (`1979-05-27 07:32:00Z`).
-            let is_date = |t: &str| t.len() == 10 && t.as_bytes().get(4) == Some(&b'-');
-            if self.peek() == Some(b' ')
-                && self.peek_at(1).is_some_and(|c| c.is_ascii_digit())
-                && self.s.get(start..self.i).is_some_and(is_date)
-            {
-                self.bump();
-                while self.peek().is_some_and(|c| !stop(c)) {
-                    self.bump();
-                }
-            }
-            let token = self
-                .s
-                .get(start..self.i)
-                .ok_or_else(|| self.err("invalid value"))?;
-            match token {
-                "" => Err(self.err("expected a value")),
-                "true" => Ok(Value::Bool(true)),
-                "false" => Ok(Value::Bool(false)),
-                _ => {
-                    let plain = token.replace('_', "");
-                    if let Ok(n) = plain.parse::<i64>() {
-                        return Ok(Value::Number(n.into()));
-                    }
-                    if let Some(n) = plain.parse::<f64>().ok().and_then(Number::from_f64) {
-                        return Ok(Value::Number(n));
-                    }
-                    let first = token.as_bytes().first().copied().unwrap_or(b' ');
-                    if first.is_ascii_digit()
-                        || matches!(token, "inf" | "+inf" | "-inf" | "nan" | "+nan" | "-nan")
-                        || token.starts_with("0x")
-                        || token.starts_with("0o")
-                        || token.starts_with("0b")
-                    {
-                        // Dates, times, hexadecimal and special floats: kept as text.
-                        Ok(Value::String(token.to_string()))
-                    } else {
-                        Err(self.err(&format!("`{token}` is not a TOML value")))
-                    }
-                }
-            }
-        }
-
-        /// Appends the character at the cursor (any UTF-8 length) and moves past it.
-        fn take_char(&mut self, out: &mut String) -> Result<(), String> {
-            let c = self
-                .s
-                .get(self.i..)
-                .and_then(|r| r.chars().next())
-                .ok_or_else(|| self.err("unterminated string"))?;
-            out.push(c);
-            if c == '\n' {
-                self.line = self.line.saturating_add(1);
-            }
-            self.i += c.len_utf8();
-            Ok(())
-        }
-
-        fn basic_string(&mut self) -> Result<String, String> {
-            self.bump();
-            let mut out = String::new();
-            loop {
-                match self.peek() {
-                    None | Some(b'\n') => return Err(self.err("unterminated string")),
-                    Some(b'"') => {
-                        self.bump();
-                        return Ok(out);
-                    }
-                    Some(b'\\') => self.escape(&mut out)?,
-                    Some(_) => self.take_char(&mut out)?,
-                }
-            }
-        }
-
-        fn literal_string(&mut self) -> Result<String, String> {
-            self.bump();
-            let mut out = String::new();
-            loop {
-                match self.peek() {
-                    None | Some(b'\n') => return Err(self.err("unterminated string")),
-                    Some(b'\'') => {
-                        self.bump();
-                        return Ok(out);
-                    }
-                    Some(_) => self.take_char(&mut out)?,
-                }
-            }
-        }
-
-        /// `"""..."""` (with escapes) or `'''...'''`; a newline right after the opening
-        /// quotes is dropped.
-        fn multiline(&mut self, quote: u8) -> Result<String, String> {
-            for _ in 0..3 {
-                self.bump();
-            }
-            if self.peek() == Some(b'\r') && self.peek_at(1) == Some(b'\n') {
-                self.bump();
-            }
-            if self.peek() == Some(b'\n') {
-                self.bump();
-            }
-            let mut out = String::new();
-            loop {
-                match self.peek() {
-                    None => return Err(self.err("unterminated multi-line string")),
-                    Some(c)
-                        if c == quote
-                            && self.peek_at(1) == Some(quote)
-                            && self.peek_at(2) == Some(quote) =>
-                    {
-                        // Up to two more quotes just before the closing ones belong to
-                        // the string.
-                        let mut extra = 0;
-                        while extra < 2 && self.peek_at(3 + extra) == Some(quote) {
-                            extra += 1;
-                        }
-                        for _ in 0..extra {
-                            out.push(quote as char);
-                            self.bump();
-                        }
-                        for _ in 0..3 {
-                            self.bump();
-                        }
-                        return Ok(out);
-                    }
-                    Some(b'\\') if quote == b'"' => {
-                        // A backslash at a line end trims the line break and the blanks
-                        // after it.
-                        let mut j = 1;
-                        while matches!(self.peek_at(j), Some(b' ' | b'\t')) {
-                            j += 1;
-                        }
-                        if matches!(self.peek_at(j), Some(b'\n' | b'\r')) {
-                            self.bump();
-                            while matches!(self.peek(), Some(b' ' | b'\t' | b'\n' | b'\r')) {
-                                self.bump();
-                            }
-                        } else {
-                            self.escape(&mut out)?;
-                        }
-                    }
-                    Some(_) => self.take_char(&mut out)?,
-                }
-            }
-        }
-
-        /// A backslash escape of a basic string.
-        fn escape(&mut self, out: &mut String) -> Result<(), String> {
-            self.bump();
-            let Some(c) = self.peek() else {
-                return Err(self.err("unterminated string"));
-            };
-            self.bump();
-            let simple = match c {
-                b'b' => Some('\u{8}'),
-                b't' => Some('\t'),
-                b'n' => Some('\n'),
-                b'f' => Some('\u{c}'),
-                b'r' => Some('\r'),
-                b'e' => Some('\u{1b}'),
-                b'"' => Some('"'),
-                b'\\' => Some('\\'),
-                _ => None,
-            };
-            if let Some(ch) = simple {
-                out.push(ch);
-                return Ok(());
-            }
-            let digits = match c {
-                b'x' => 2,
-                b'u' => 4,
-                b'U' => 8,
-                _ => return Err(self.err("invalid escape in a string")),
-            };
-            let hex = self
-                .s
-                .get(self.i..self.i + digits)
-                .filter(|h| h.bytes().all(|b| b.is_ascii_hexdigit()))
-                .ok_or_else(|| self.err("invalid unicode escape in a string"))?;
-            let ch = u32::from_str_radix(hex, 16)
-                .ok()
-                .and_then(char::from_u32)
-                .ok_or_else(|| self.err("invalid unicode escape in a string"))?;
-            out.push(ch);
-            self.i += digits;
-            Ok(())
+    /// The `toml` crate's error, which quotes the offending line over several lines, as one.
+    fn one_line(message: &str) -> String {
+        let mut parts = message.lines().map(str::trim).filter(|l| !l.is_empty());
+        let first = parts.next().unwrap_or("invalid TOML").to_string();
+        match parts.next_back() {
+            Some(last) if last != first => format!("{first} {last}"),
+            _ => first,
         }
     }
 }

@@ -343,11 +343,7 @@ pub fn parse_rpmdb_sqlite(
             ecosystem.clone(),
             header.name,
             version,
-            Location {
-                path: path.to_string(),
-                line: None,
-                layer: None,
-            },
+            Location::at(path, None),
         );
         component.direct = None;
         component.scope = Scope::Required;

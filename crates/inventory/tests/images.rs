@@ -800,3 +800,105 @@ fn errors_are_one_line_naming_the_archive() {
     assert!(!text.contains('\n'));
     assert!(text.starts_with(&path.display().to_string()), "{text}");
 }
+
+/// The inventory of an image: OS packages in the distribution's ecosystem from the image's
+/// own os-release, lockfiles with their sibling manifests, requirements includes among the
+/// files kept, `node_modules` skipped; each component names the layer that wrote its file.
+#[test]
+fn scan_inventories_an_image_with_the_layer_of_each_component() {
+    let status = b"Package: libssl3\nStatus: install ok installed\nSource: openssl\nVersion: 3.0.11-1~deb12u2\nArchitecture: amd64\n\nPackage: zlib1g\nStatus: install ok installed\nSource: zlib (1:1.2.13.dfsg-1)\nVersion: 1:1.2.13.dfsg-1\nArchitecture: amd64\n\n";
+    let lock = br#"{"name":"app","version":"1.0.0","lockfileVersion":3,"packages":{"":{"name":"app","version":"1.0.0","dependencies":{"lodash":"^4.17.20"}},"node_modules/lodash":{"version":"4.17.20"},"node_modules/ms":{"version":"2.1.2","dev":true}}}"#;
+    let package_json = br#"{"name":"app","dependencies":{"lodash":"^4.17.20"}}"#;
+    let l1 = tar(&[
+        E::Dir("etc/"),
+        E::File("etc/os-release", OS_RELEASE),
+        E::Dir("var/"),
+        E::Dir("var/lib/"),
+        E::Dir("var/lib/dpkg/"),
+        E::File("var/lib/dpkg/status", status),
+    ]);
+    let l2 = tar(&[
+        E::Dir("app/"),
+        E::File("app/package-lock.json", lock),
+        E::File("app/package.json", package_json),
+        E::Dir("app/node_modules/"),
+        E::Dir("app/node_modules/x/"),
+        E::File("app/node_modules/x/package-lock.json", lock),
+        E::File(
+            "app/requirements.txt",
+            b"-r requirements-base.txt\nflask==2.0.1\n",
+        ),
+        E::File("app/requirements-base.txt", b"jinja2==3.0.1\n"),
+    ]);
+    let blobs = vec![l1, gzip(&l2)];
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let path = simple_image(dir.path(), &blobs);
+    let inventory = patchwarden_inventory::scan_path(&path).unwrap_or_else(|e| panic!("{e}"));
+    let layer = |i: usize| format!("sha256:{}", hex(&blobs[i]));
+    let got: Vec<String> = inventory
+        .components
+        .iter()
+        .map(|c| {
+            let n = (0..blobs.len())
+                .find(|i| c.source.layer.as_deref() == Some(layer(*i).as_str()))
+                .map_or("-".to_string(), |i| (i + 1).to_string());
+            format!(
+                "{} {} {} {} layer {n} direct {:?}",
+                c.ecosystem, c.name, c.version, c.source.path, c.direct
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            "npm lodash 4.17.20 app/package-lock.json layer 2 direct Some(true)",
+            "npm ms 2.1.2 app/package-lock.json layer 2 direct Some(false)",
+            "PyPI jinja2 3.0.1 app/requirements-base.txt layer 2 direct None",
+            "PyPI flask 2.0.1 app/requirements.txt layer 2 direct None",
+            "Debian:12 libssl3 3.0.11-1~deb12u2 var/lib/dpkg/status layer 1 direct None",
+            "Debian:12 zlib1g 1:1.2.13.dfsg-1 var/lib/dpkg/status layer 1 direct None",
+        ],
+        "{got:#?}"
+    );
+    let libssl = inventory.components.iter().find(|c| c.name == "libssl3");
+    assert_eq!(
+        libssl
+            .and_then(|c| c.source_package.as_ref())
+            .map(|s| s.name.as_str()),
+        Some("openssl")
+    );
+    let image = inventory
+        .image
+        .as_ref()
+        .unwrap_or_else(|| panic!("no image info"));
+    assert_eq!(image.layers, [layer(0), layer(1)]);
+    assert_eq!(image.repo_tags, ["example/app:1.0"]);
+}
+
+/// A hostile image fails the whole inventory with one line naming the archive.
+#[test]
+fn scan_of_a_hostile_image_is_one_clear_error() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let bomb = gzip(&vec![0u8; 64 << 20]);
+    let path = simple_image(dir.path(), &[bomb]);
+    // Within the default limits a 64 MiB layer of zeros is fine: read, nothing found.
+    let inventory = patchwarden_inventory::scan_path(&path).unwrap_or_else(|e| panic!("{e}"));
+    assert!(inventory.components.is_empty());
+    let missing = dir.path().join("missing.tar");
+    let mut out = Vec::new();
+    append(
+        &mut out,
+        &E::File(
+            "manifest.json",
+            br#"[{"Config":"c.json","Layers":["nope/layer.tar"]}]"#,
+        ),
+    );
+    out.extend_from_slice(&[0; 1024]);
+    write(&missing, &out);
+    let err = patchwarden_inventory::scan_path(&missing)
+        .map(|_| ())
+        .map_err(|e| e.to_string());
+    let err = err.err().unwrap_or_default();
+    assert!(err.starts_with(&missing.display().to_string()), "{err}");
+    assert!(!err.contains('\n'), "{err}");
+}

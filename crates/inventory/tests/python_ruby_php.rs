@@ -591,11 +591,11 @@ fn wrong_types_are_errors_or_warnings() {
 fn huge_numbers_and_deep_nesting_are_errors_not_crashes() {
     let huge =
         "[[package]]\nname = \"a\"\nversion = \"1\"\nsize = 999999999999999999999999999999999999\n";
-    let p = ok(python::parse_uv_lock("uv.lock", huge, None));
-    assert_eq!(p.components.len(), 1);
+    // TOML integers are 64-bit: a larger one is an error, not a wrapped number.
+    let e = python::parse_uv_lock("uv.lock", huge, None);
+    assert!(e.is_err_and(|e| e.0.contains("line 4")));
     let deep = format!("a = {}{}\n", "[".repeat(100_000), "]".repeat(100_000));
-    let e = python::parse_pdm_lock("pdm.lock", &deep, None);
-    assert!(e.is_err_and(|e| e.0.contains("nested too deeply")));
+    assert!(python::parse_pdm_lock("pdm.lock", &deep, None).is_err());
     let deep_tables = format!("a = {}{}\n", "{b = ".repeat(50_000), "}".repeat(50_000));
     assert!(python::parse_poetry_lock("poetry.lock", &deep_tables, None).is_err());
     let deep_json = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));

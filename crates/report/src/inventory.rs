@@ -28,14 +28,18 @@ fn component_json(c: &Component) -> Value {
 
 /// The inventory as JSON: `{"components": [{"purl", "ecosystem", "name", "version",
 /// "source": {"path", "line", "layer"}, "direct", "scope", "source_package"?,
-/// "dependency_path"?}], "warnings": [{"path", "line", "message"}], "sources": [...]}`,
+/// "dependency_path"?}], "warnings": [{"path", "line", "message"}], "sources": [...],
+/// "image"?: {"layers", "config_digest", "repo_tags", "os", "architecture"}}`,
 /// pretty-printed, with a final newline.
 pub fn inventory_json(inventory: &Inventory) -> String {
-    let doc = json!({
+    let mut doc = json!({
         "components": inventory.components.iter().map(component_json).collect::<Vec<_>>(),
         "warnings": inventory.warnings,
         "sources": inventory.sources,
     });
+    if let (Some(image), Some(object)) = (&inventory.image, doc.as_object_mut()) {
+        object.insert("image".into(), json!(image));
+    }
     let mut text = serde_json::to_string_pretty(&doc).unwrap_or_default();
     text.push('\n');
     text
