@@ -136,10 +136,108 @@ pub fn match_component<'a>(
     out
 }
 
+/// The upgrade that clears every advisory matched on one component.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Remediation {
+    /// The smallest version above the installed one that none of the advisories affects,
+    /// preferring one with the installed major version; `None` when no version the
+    /// advisories name clears them all.
+    pub upgrade_to: Option<String>,
+    /// `upgrade_to` keeps the installed major version (for SemVer, `0.x` counts as a major).
+    pub same_major: bool,
+    /// When `upgrade_to` leaves the major version: the smallest version within it that
+    /// clears some of the advisories, and does not clear the rest.
+    pub partial_in_major: Option<String>,
+    /// Advisories with no fixed version at all: no upgrade clears them (no fix available).
+    pub unfixed: Vec<String>,
+}
+
+/// The major version of a version string, for "stay within the major" advice: the text up
+/// to the first `.` (a leading `v` dropped); for SemVer `0.y.z` the major is `0.y`, since
+/// Cargo and npm treat each `0.y` as incompatible with the next.
+pub fn major_of(version: &str) -> &str {
+    let v = version.strip_prefix('v').unwrap_or(version);
+    match v.split_once('.') {
+        None => v,
+        Some(("0", rest)) => {
+            let minor = rest.split_once('.').map_or(rest, |(m, _)| m);
+            &v[..2 + minor.len()]
+        }
+        Some((major, _)) => major,
+    }
+}
+
+/// Whether `candidate` is left unaffected by every entry of `advisory` naming the
+/// component's package. An evaluation error counts as affected (never advise blindly).
+fn clears(component: &Component, scheme: Scheme, advisory: &Advisory, candidate: &str) -> bool {
+    advisory
+        .affected
+        .iter()
+        .filter(|a| names_package(a, &component.ecosystem, &component.name))
+        .all(|a| {
+            let versions: Vec<&str> = a.versions.iter().map(String::as_str).collect();
+            evaluate(scheme, candidate, &ranges_of(a), &versions).is_ok_and(|v| !v.affected)
+        })
+}
+
+/// The smallest upgrade of `component` that clears every advisory in `matched` (those it
+/// matched, with their [`Match`]es): candidates are the fixed versions the matches offer;
+/// each is checked against every matched advisory, since a fix of one can lie inside
+/// another's affected range. A candidate within the installed major version is preferred.
+pub fn remediate<'a>(
+    component: &Component,
+    matched: impl IntoIterator<Item = (&'a Advisory, &'a Match)>,
+) -> Remediation {
+    let scheme = Scheme::for_ecosystem(component.ecosystem.kind());
+    let matched: Vec<(&Advisory, &Match)> = matched.into_iter().collect();
+    let mut candidates: Vec<&str> = Vec::new();
+    for (_, m) in &matched {
+        for f in &m.fixed {
+            if !candidates.contains(&f.as_str()) {
+                candidates.push(f);
+            }
+        }
+    }
+    candidates.sort_by(|a, b| scheme.compare(a, b).unwrap_or(std::cmp::Ordering::Equal));
+    let unfixed: Vec<String> = matched
+        .iter()
+        .filter(|(_, m)| m.fixed.is_empty())
+        .map(|(a, _)| a.id.clone())
+        .collect();
+    let major = major_of(&component.version);
+    let clearing = |c: &&&str| matched.iter().all(|(a, _)| clears(component, scheme, a, c));
+    let in_major: Vec<&str> = candidates
+        .iter()
+        .copied()
+        .filter(|c| major_of(c) == major)
+        .collect();
+    let best_in_major = in_major.iter().find(clearing).copied();
+    let best = best_in_major.or_else(|| candidates.iter().find(clearing).copied());
+    let partial_in_major = match (best_in_major, best) {
+        (None, Some(_)) => in_major.last().map(|s| s.to_string()),
+        _ => None,
+    };
+    Remediation {
+        upgrade_to: best.map(|s| s.to_string()),
+        same_major: best_in_major.is_some(),
+        partial_in_major,
+        unfixed,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use patchwarden_core::{EcosystemKind, Location};
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn major_of_never_panics_and_is_a_prefix(v in "\\PC{0,12}") {
+            let m = major_of(&v);
+            prop_assert!(v.trim_start_matches('v').starts_with(m) || v.starts_with(m));
+        }
+    }
 
     fn advisory(json: &str) -> Advisory {
         Advisory::from_json(json.as_bytes()).unwrap_or_else(|e| panic!("{e}"))
@@ -196,5 +294,71 @@ mod tests {
         assert!(m.matches.is_empty());
         assert_eq!(m.problems.len(), 1);
         assert_eq!(m.problems[0].advisory_id, "PYSEC-T");
+    }
+
+    fn semver_advisory(id: &str, events: &str) -> Advisory {
+        advisory(&format!(
+            r#"{{"id":"{id}","modified":"2021-01-01T00:00:00Z","affected":[
+            {{"package":{{"ecosystem":"npm","name":"lib"}},
+             "ranges":[{{"type":"SEMVER","events":[{events}]}}]}}]}}"#
+        ))
+    }
+
+    fn remediation_of(version: &str, advisories: &[Advisory]) -> Remediation {
+        let c = component(EcosystemKind::Npm, "lib", version);
+        let result = match_component(&c, advisories);
+        let pairs: Vec<(&Advisory, &Match)> = result
+            .matches
+            .iter()
+            .filter_map(|m| {
+                advisories
+                    .iter()
+                    .find(|a| a.id == m.advisory_id)
+                    .map(|a| (a, m))
+            })
+            .collect();
+        remediate(&c, pairs)
+    }
+
+    #[test]
+    fn the_smallest_upgrade_clearing_every_advisory_in_the_major() {
+        // A: fixed in 1.2.0 and 2.0.1; B: 1.2.0 is still affected, fixed in 1.3.0.
+        let a = semver_advisory(
+            "A",
+            r#"{"introduced":"0"},{"fixed":"1.2.0"},{"introduced":"2.0.0"},{"fixed":"2.0.1"}"#,
+        );
+        let b = semver_advisory("B", r#"{"introduced":"1.1.0"},{"fixed":"1.3.0"}"#);
+        let r = remediation_of("1.1.5", &[a.clone(), b.clone()]);
+        assert_eq!(r.upgrade_to.as_deref(), Some("1.3.0"));
+        assert!(r.same_major && r.unfixed.is_empty());
+        // From 2.0.0 only A applies: 2.0.1.
+        let r = remediation_of("2.0.0", &[a, b]);
+        assert_eq!(r.upgrade_to.as_deref(), Some("2.0.1"));
+    }
+
+    #[test]
+    fn leaving_the_major_is_said_and_no_fix_is_explicit() {
+        let a = semver_advisory("A", r#"{"introduced":"0"},{"fixed":"1.4.0"}"#);
+        let b = semver_advisory("B", r#"{"introduced":"1.0.0"},{"fixed":"2.0.0"}"#);
+        let r = remediation_of("1.2.0", &[a, b]);
+        assert_eq!(r.upgrade_to.as_deref(), Some("2.0.0"));
+        assert!(!r.same_major);
+        assert_eq!(r.partial_in_major.as_deref(), Some("1.4.0"));
+        let none = semver_advisory("N", r#"{"introduced":"0"}"#);
+        let r = remediation_of("1.2.0", &[none]);
+        assert_eq!(r.upgrade_to, None);
+        assert_eq!(r.unfixed, ["N"]);
+    }
+
+    #[test]
+    fn majors_follow_semver_zero_rule() {
+        assert_eq!(major_of("1.2.3"), "1");
+        assert_eq!(major_of("v2.0"), "2");
+        assert_eq!(major_of("0.4.7"), "0.4");
+        assert_eq!(major_of("0"), "0");
+        assert_eq!(major_of("3"), "3");
+        assert_eq!(major_of("0.4"), "0.4");
+        assert_eq!(major_of("0."), "0.");
+        assert_eq!(major_of(""), "");
     }
 }

@@ -1,8 +1,18 @@
-//! Evaluation policy: how severe a vulnerability is.
+//! Evaluation policy: how severe a vulnerability is, when it is due, whether an exception
+//! or a VEX statement covers it, and whether the CI gate passes.
+//!
+//! - [`assess`]: the severity of an advisory (below).
+//! - [`rules`]: the policy file, SLA due dates, KEV and EPSS rules, the gate.
+//! - [`exceptions`]: accepted risks, from the policy file, `.trivyignore`, `osv-scanner.toml`.
+//! - [`vex`]: OpenVEX and CycloneDX VEX statements.
 //!
 //! Severity choice follows the house rule: the CVSS 3.1 vector first, then 4.0, 3.0, 2.0,
 //! then the advisory's own label (GHSA `MODERATE` = Medium), else Unknown. Scores on an
 //! `affected` entry take precedence over the advisory-wide ones. Pure: no IO, no clock.
+
+pub mod exceptions;
+pub mod rules;
+pub mod vex;
 
 use std::str::FromStr;
 
