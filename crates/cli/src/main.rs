@@ -5,6 +5,7 @@ mod config;
 mod db;
 mod demo;
 mod inventory_cmd;
+mod policy_files;
 mod version_cmd;
 
 use std::io::{IsTerminal, Write};
@@ -18,6 +19,8 @@ use patchwarden_store::{ScanRecord, Store};
 
 /// Exit code for input, usage and runtime errors.
 const EXIT_ERROR: u8 = 2;
+/// Exit code when the policy gate fails.
+const EXIT_GATE_FAILED: u8 = 1;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -59,7 +62,7 @@ struct Global {
 enum Command {
     /// Find lockfiles under a path, match their components against advisories, report findings.
     #[command(
-        after_help = "Files read: every format `patchwarden inventory` reads (lockfiles, manifests, OS package databases, SBOMs, container images; see docs/inventory.md). .git and node_modules are skipped; symbolic links are not followed.\n\nExamples:\n  patchwarden scan .\n  patchwarden scan services/api --advisories osv/PyPI-all.zip\n  patchwarden scan Cargo.lock --format json --output scan.json\n  patchwarden scan . --exit-code 1     # fail a CI job when anything is found\n\nExit codes: 0 success (findings or not, unless --exit-code); N from --exit-code N when findings exist; 2 input, usage or runtime error."
+        after_help = "Files read: every format `patchwarden inventory` reads (lockfiles, manifests, OS package databases, SBOMs, container images; see docs/inventory.md). .git and node_modules are skipped; symbolic links are not followed.\n\nExamples:\n  patchwarden scan .\n  patchwarden scan services/api --advisories osv/PyPI-all.zip\n  patchwarden scan Cargo.lock --format json --output scan.json\n  patchwarden scan . --exit-code 1     # fail a CI job when anything is found\n  patchwarden scan . --fail-on high    # the CI gate: exit 1 on an open High or Critical finding\n  patchwarden scan . --policy ci/patchwarden.toml --vex app.openvex.json\n\nJudging: the nearest patchwarden.toml at or above PATH (or --policy FILE) sets SLA days, the KEV and EPSS rules, exceptions and the gate (fail_on); .trivyignore and osv-scanner.toml [[IgnoredVulns]] beside PATH are read as exceptions (--no-ignore-files to skip); --vex FILE closes findings a VEX document marks not_affected or fixed. See docs/policy.md.\n\nExit codes: 0 gate passed (or no gate rule set); 1 gate failed (policy fail_on or --fail-on); N from --exit-code N when open findings exist and the gate passed; 2 input, usage or runtime error."
     )]
     Scan(ScanArgs),
     /// List every component (package and version) found under a path: lockfiles, manifests,
@@ -199,7 +202,21 @@ struct ScanArgs {
     advisories: Vec<PathBuf>,
     #[command(flatten)]
     output: OutputArgs,
-    /// Exit with this code when findings exist (default: exit 0 whatever is found).
+    /// Policy file (default: the nearest patchwarden.toml at or above PATH).
+    #[arg(long, value_name = "FILE")]
+    policy: Option<PathBuf>,
+    /// OpenVEX or CycloneDX VEX document whose not_affected/fixed statements close findings
+    /// (repeatable).
+    #[arg(long, value_name = "FILE")]
+    vex: Vec<PathBuf>,
+    /// Fail the gate (exit 1) on an open finding of at least this severity; overrides the
+    /// policy's fail_on.severity.
+    #[arg(long, value_name = "SEVERITY")]
+    fail_on: Option<String>,
+    /// Do not read .trivyignore and osv-scanner.toml beside PATH.
+    #[arg(long)]
+    no_ignore_files: bool,
+    /// Exit with this code when open findings exist and the gate passed (default: exit 0).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u8).range(1..=255))]
     exit_code: Option<u8>,
 }
@@ -366,6 +383,15 @@ async fn run(cli: Cli) -> Result<u8> {
 async fn scan(global: &Global, args: ScanArgs) -> Result<u8> {
     // Read the path first: a typo should not create a database.
     std::fs::metadata(&args.path).with_context(|| format!("{}", args.path.display()))?;
+    let evaluation = policy_files::load(
+        &args.path,
+        &policy_files::PolicyArgs {
+            policy: args.policy.as_deref(),
+            vex: &args.vex,
+            fail_on: args.fail_on.as_deref(),
+            ignore_files: !args.no_ignore_files,
+        },
+    )?;
     let store = open_store(global).await?;
     let now = now_rfc3339();
     for source in &args.advisories {
@@ -379,7 +405,7 @@ async fn scan(global: &Global, args: ScanArgs) -> Result<u8> {
             report.stats.updated
         );
     }
-    let result = patchwarden_engine::scan(&store, &args.path, &now).await?;
+    let result = patchwarden_engine::scan_with(&store, &args.path, &now, &evaluation).await?;
     if result.advisories_in_store == 0 && !global.quiet {
         eprintln!(
             "warning: the advisory database is empty: import advisories with `patchwarden db import` or pass --advisories"
@@ -388,9 +414,13 @@ async fn scan(global: &Global, args: ScanArgs) -> Result<u8> {
     record(&store, &result).await?;
     emit(global, &args.output, &result)?;
     store.close().await;
-    Ok(match args.exit_code {
-        Some(code) if !result.findings.is_empty() => code,
-        _ => 0,
+    Ok(if !result.gate.passed {
+        EXIT_GATE_FAILED
+    } else {
+        match args.exit_code {
+            Some(code) if result.open_findings().next().is_some() => code,
+            _ => 0,
+        }
     })
 }
 
@@ -428,8 +458,9 @@ fn emit(global: &Global, output: &OutputArgs, result: &ScanResult) -> Result<()>
     }
     let text = match output.format {
         Format::Table => {
-            let wrap = output.output.is_none() && std::io::stdout().is_terminal();
-            patchwarden_report::table(result, wrap)
+            let terminal = output.output.is_none() && std::io::stdout().is_terminal();
+            let colour = terminal && std::env::var_os("NO_COLOR").is_none();
+            patchwarden_report::table_styled(result, terminal, colour)
         }
         Format::Json => {
             let mut s = serde_json::to_string_pretty(&patchwarden_report::json(result))?;

@@ -6,18 +6,18 @@
 //! the `report` crate renders.
 
 pub mod intel;
+mod scan;
 pub mod update;
 
-use std::collections::BTreeMap;
+pub use scan::{
+    ComponentRemediation, Evaluation, Finding, FindingStatus, Gate, KevInfo, Problem, ScanResult,
+    VexInfo, match_inventory, scan, scan_with,
+};
+
 use std::path::Path;
 
-use patchwarden_core::{Component, Severity};
 use patchwarden_intel::Rejected;
-use patchwarden_inventory::{Inventory, SourceFile, Warning};
-use patchwarden_osv::Advisory;
-use patchwarden_policy::{CvssScore, assess};
 use patchwarden_store::{ImportStats, Store, StoreError};
-use serde::Serialize;
 
 /// A pipeline failed. Every message names the file (or database) and the problem.
 #[derive(Debug, thiserror::Error)]
@@ -93,166 +93,4 @@ pub async fn import_advisories(
     .await?;
     store.refresh_identities().await?;
     Ok(report)
-}
-
-/// One vulnerability affecting one component.
-#[derive(Clone, Debug, Serialize)]
-pub struct Finding {
-    /// The advisory's own id.
-    pub advisory_id: String,
-    /// The id to show: the CVE when the advisory has exactly one, else the advisory id.
-    pub vulnerability_id: String,
-    /// Every other id of the vulnerability.
-    pub aliases: Vec<String>,
-    /// One-line summary.
-    pub summary: Option<String>,
-    /// Chosen severity.
-    pub severity: Severity,
-    /// The CVSS vector the severity came from, if any.
-    pub cvss: Option<CvssScore>,
-    /// Publication date of the advisory.
-    pub published: Option<String>,
-    /// The affected component.
-    pub component: Component,
-    /// Versions that fix it, above the installed one, lowest first (empty: no fix known).
-    pub fixed: Vec<String>,
-    /// Computed with an ordering that is not exact for the ecosystem.
-    pub approximate: bool,
-}
-
-/// An advisory that names a component but could not be evaluated against it.
-#[derive(Clone, Debug, Serialize)]
-pub struct Problem {
-    /// Advisory id.
-    pub advisory_id: String,
-    /// The component.
-    pub component: Component,
-    /// What went wrong.
-    pub message: String,
-}
-
-/// Everything a scan found.
-#[derive(Clone, Debug, Serialize)]
-pub struct ScanResult {
-    /// The path scanned, as given.
-    pub target: String,
-    /// When, RFC 3339.
-    pub scanned_at: String,
-    /// Advisories in the store at scan time.
-    pub advisories_in_store: i64,
-    /// Lockfiles read.
-    pub sources: Vec<SourceFile>,
-    /// All components.
-    pub components: Vec<Component>,
-    /// Findings, most severe first.
-    pub findings: Vec<Finding>,
-    /// Inventory warnings (unpinned requirements, unreadable entries).
-    pub warnings: Vec<Warning>,
-    /// Advisory/component pairs that could not be decided.
-    pub problems: Vec<Problem>,
-}
-
-impl ScanResult {
-    /// Number of findings per severity, most severe first, zero counts included.
-    pub fn counts_by_severity(&self) -> Vec<(Severity, usize)> {
-        Severity::ALL
-            .iter()
-            .map(|s| {
-                (
-                    *s,
-                    self.findings.iter().filter(|f| f.severity == *s).count(),
-                )
-            })
-            .collect()
-    }
-
-    /// Number of distinct components with at least one finding.
-    pub fn vulnerable_components(&self) -> usize {
-        let mut seen: Vec<&Component> = self.findings.iter().map(|f| &f.component).collect();
-        seen.sort();
-        seen.dedup();
-        seen.len()
-    }
-}
-
-/// Matches an inventory against the advisories in the store.
-pub async fn match_inventory(
-    store: &Store,
-    inventory: Inventory,
-    target: &str,
-    now: &str,
-) -> Result<ScanResult, EngineError> {
-    // One store lookup per distinct package, however many versions of it are installed.
-    let mut by_package: BTreeMap<(String, String), Vec<&Component>> = BTreeMap::new();
-    for c in &inventory.components {
-        by_package
-            .entry((c.ecosystem.to_string(), c.name.clone()))
-            .or_default()
-            .push(c);
-    }
-    let mut findings = Vec::new();
-    let mut problems = Vec::new();
-    for components in by_package.values() {
-        let first = components[0];
-        let candidates: Vec<Advisory> = store.advisories_for(&first.ecosystem, &first.name).await?;
-        if candidates.is_empty() {
-            continue;
-        }
-        for component in components {
-            let result = patchwarden_matching::match_component(component, &candidates);
-            for m in result.matches {
-                let Some(advisory) = candidates.iter().find(|a| a.id == m.advisory_id) else {
-                    continue;
-                };
-                let assessment = assess(advisory, m.affected_index);
-                findings.push(Finding {
-                    advisory_id: advisory.id.clone(),
-                    vulnerability_id: advisory.preferred_id().to_string(),
-                    aliases: std::iter::once(&advisory.id)
-                        .chain(&advisory.aliases)
-                        .filter(|a| a.as_str() != advisory.preferred_id())
-                        .cloned()
-                        .collect(),
-                    summary: advisory.summary.clone(),
-                    severity: assessment.severity,
-                    cvss: assessment.cvss,
-                    published: advisory.published.clone(),
-                    component: (*component).clone(),
-                    fixed: m.fixed,
-                    approximate: m.approximate,
-                });
-            }
-            for p in result.problems {
-                problems.push(Problem {
-                    advisory_id: p.advisory_id,
-                    component: (*component).clone(),
-                    message: p.error.to_string(),
-                });
-            }
-        }
-    }
-    findings.sort_by(|a, b| {
-        b.severity
-            .cmp(&a.severity)
-            .then_with(|| a.component.name.cmp(&b.component.name))
-            .then_with(|| a.component.version.cmp(&b.component.version))
-            .then_with(|| a.component.source.path.cmp(&b.component.source.path))
-            .then_with(|| a.advisory_id.cmp(&b.advisory_id))
-    });
-    Ok(ScanResult {
-        target: target.to_string(),
-        scanned_at: now.to_string(),
-        advisories_in_store: store.advisory_count().await?,
-        sources: inventory.sources,
-        components: inventory.components,
-        findings,
-        warnings: inventory.warnings,
-        problems,
-    })
-}
-
-/// Finds the lockfiles under `path` and matches their components against the store.
-pub async fn scan(store: &Store, path: &Path, now: &str) -> Result<ScanResult, EngineError> {
-    let inventory = patchwarden_inventory::scan_path(path)?;
-    match_inventory(store, inventory, &path.display().to_string(), now).await
 }

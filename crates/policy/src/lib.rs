@@ -67,6 +67,20 @@ fn preference(version: &str) -> u8 {
     }
 }
 
+/// The preferred CVSS of several vectors (3.1, then 4.0, 3.0, 2.0; the first of a
+/// version wins): for scores that come from outside the advisory, such as NVD's.
+pub fn best_vector<'a>(vectors: impl IntoIterator<Item = &'a str>) -> Option<CvssScore> {
+    vectors
+        .into_iter()
+        .filter_map(score_vector)
+        .min_by_key(|c| preference(c.version))
+}
+
+/// Rank of a CVSS version in the house preference, lower preferred (3.1, 4.0, 3.0, 2.0).
+pub fn version_preference(version: &str) -> u8 {
+    preference(version)
+}
+
 fn best_cvss(scores: &[SeverityScore]) -> Option<CvssScore> {
     scores
         .iter()

@@ -7,9 +7,9 @@ mod inventory;
 
 pub use inventory::{inventory_json, inventory_table};
 
-use comfy_table::{ContentArrangement, Table, presets};
+use comfy_table::{Cell, Color, ContentArrangement, Table, presets};
 use patchwarden_core::Severity;
-use patchwarden_engine::{Finding, ScanResult};
+use patchwarden_engine::{ComponentRemediation, Finding, FindingStatus, ScanResult};
 use serde_json::{Value, json};
 
 /// Version of the JSON document's shape; bumped only on incompatible changes.
@@ -52,31 +52,96 @@ fn plural(n: usize) -> &'static str {
 }
 
 fn vulnerability_cell(f: &Finding) -> String {
-    if f.aliases.is_empty() {
-        f.vulnerability_id.clone()
-    } else {
-        format!("{}\n({})", f.vulnerability_id, f.aliases.join(", "))
+    let mut cell = f.vulnerability_id.clone();
+    if f.kev.is_some() {
+        cell.push_str(" [KEV]");
     }
+    if !f.aliases.is_empty() {
+        cell.push_str(&format!("\n({})", f.aliases.join(", ")));
+    }
+    cell
 }
 
 fn severity_cell(f: &Finding) -> String {
-    match &f.cvss {
+    let mut cell = match &f.cvss {
         Some(c) => format!("{} {:.1}", f.severity, c.score),
         None => f.severity.to_string(),
+    };
+    if let Some((epss, _)) = f.epss {
+        cell.push_str(&format!("\nEPSS {:.1}%", epss * 100.0));
+    }
+    cell
+}
+
+fn location_cell(c: &patchwarden_core::Component) -> String {
+    let mut cell = match c.source.line {
+        Some(line) => format!("{}:{line}", c.source.path),
+        None => c.source.path.clone(),
+    };
+    if let Some(layer) = &c.source.layer {
+        let short = layer.strip_prefix("sha256:").unwrap_or(layer);
+        cell.push_str(&format!(" (layer {})", short.get(..12).unwrap_or(short)));
+    }
+    cell
+}
+
+/// What the due-date column says: the date, and `OVERDUE` or the exception / VEX status.
+fn due_cell(f: &Finding) -> String {
+    let due = f.decision.due.to_string();
+    match f.status {
+        FindingStatus::Open if f.decision.overdue => format!("{due} OVERDUE"),
+        FindingStatus::Open => due,
+        FindingStatus::Excepted => {
+            let until = f
+                .decision
+                .exception
+                .as_ref()
+                .and_then(|e| e.expires)
+                .map_or(String::new(), |d| format!(" until {d}"));
+            format!("accepted{until}")
+        }
+        FindingStatus::NotAffected => "not affected (VEX)".into(),
+        FindingStatus::Fixed => "fixed (VEX)".into(),
     }
 }
 
-fn location_cell(f: &Finding) -> String {
-    match f.component.source.line {
-        Some(line) => format!("{}:{line}", f.component.source.path),
-        None => f.component.source.path.clone(),
+/// The upgrade advice for one component, in words.
+pub fn advice(r: &ComponentRemediation) -> String {
+    let rem = &r.remediation;
+    let mut text = match &rem.upgrade_to {
+        Some(v) if rem.same_major => format!("upgrade to {v}"),
+        Some(v) => match &rem.partial_in_major {
+            Some(p) => format!(
+                "upgrade to {v} (a new major version; {p} in the current one clears only some)"
+            ),
+            None => format!("upgrade to {v} (a new major version)"),
+        },
+        None => "no single upgrade clears every vulnerability".into(),
+    };
+    if !rem.unfixed.is_empty() {
+        text.push_str(&format!(
+            "; no fix available for {}",
+            rem.unfixed.join(", ")
+        ));
+    }
+    text
+}
+
+fn colour_for(severity: Severity) -> Option<Color> {
+    match severity {
+        Severity::Critical => Some(Color::Red),
+        Severity::High => Some(Color::DarkRed),
+        Severity::Medium => Some(Color::Yellow),
+        Severity::Low => Some(Color::Blue),
+        _ => None,
     }
 }
 
-/// The findings as a text table (package, installed version, vulnerability with aliases,
-/// severity with CVSS score, fixed-in versions, location), followed by the summary line.
-/// With `wrap`, cells wrap to fit the terminal; without, lines are never wrapped.
-pub fn table(result: &ScanResult, wrap: bool) -> String {
+/// The findings as a text table grouped by package (installed version and where found,
+/// then each vulnerability with severity, due date, fixed-in versions), the upgrade advice
+/// per package, the gate's verdict when a rule is set, and the summary line. With `wrap`,
+/// cells wrap to fit the terminal; with `colour`, severities are coloured.
+pub fn table_styled(result: &ScanResult, wrap: bool, colour: bool) -> String {
     let mut out = String::new();
     if !result.findings.is_empty() {
         let mut t = Table::new();
@@ -85,61 +150,152 @@ pub fn table(result: &ScanResult, wrap: bool) -> String {
             t.set_content_arrangement(ContentArrangement::Dynamic);
         }
         t.set_header([
+            "#",
             "Package",
-            "Installed",
             "Vulnerability",
             "Severity",
+            "Due",
             "Fixed in",
-            "Location",
         ]);
+        // Packages in the order of their most urgent finding; findings in priority order.
+        let mut order: Vec<&patchwarden_core::Component> = Vec::new();
         for f in &result.findings {
-            let fixed = if f.fixed.is_empty() {
-                "no fix".to_string()
-            } else {
-                f.fixed.join(", ")
-            };
-            let installed = if f.approximate {
-                format!("{} (approx.)", f.component.version)
-            } else {
-                f.component.version.clone()
-            };
-            t.add_row([
-                format!("{} ({})", f.component.name, f.component.ecosystem),
-                installed,
-                vulnerability_cell(f),
-                severity_cell(f),
-                fixed,
-                location_cell(f),
-            ]);
+            if !order.contains(&&f.component) {
+                order.push(&f.component);
+            }
+        }
+        for component in order {
+            let mut first = true;
+            for f in result.findings.iter().filter(|f| &f.component == component) {
+                let package = if first {
+                    let installed = if f.approximate {
+                        format!("{} (approx.)", component.version)
+                    } else {
+                        component.version.clone()
+                    };
+                    format!(
+                        "{} {installed} ({})\n{}",
+                        component.name,
+                        component.ecosystem,
+                        location_cell(component)
+                    )
+                } else {
+                    String::new()
+                };
+                first = false;
+                let fixed = if f.fixed.is_empty() {
+                    "no fix".to_string()
+                } else {
+                    f.fixed.join(", ")
+                };
+                let mut severity = Cell::new(severity_cell(f));
+                if colour && let Some(c) = colour_for(f.severity) {
+                    severity = severity.fg(c);
+                }
+                let mut due = Cell::new(due_cell(f));
+                if colour && f.status == FindingStatus::Open && f.decision.overdue {
+                    due = due.fg(Color::Red);
+                }
+                t.add_row(vec![
+                    Cell::new(f.priority),
+                    Cell::new(package),
+                    Cell::new(vulnerability_cell(f)),
+                    severity,
+                    due,
+                    Cell::new(fixed),
+                ]);
+            }
         }
         out.push_str(&t.to_string());
         out.push('\n');
+        if !result.remediations.is_empty() {
+            out.push_str("\nFix advice:\n");
+            for r in &result.remediations {
+                out.push_str(&format!(
+                    "  {} {} ({}): {}\n",
+                    r.component.name,
+                    r.component.version,
+                    r.component.source.path,
+                    advice(r)
+                ));
+            }
+        }
+    }
+    for e in &result.expired_exceptions {
+        out.push_str(&format!(
+            "note: exception for {} ({}) expired on {}; it no longer applies\n",
+            e.selector,
+            e.source,
+            e.expires.map_or("?".to_string(), |d| d.to_string())
+        ));
+    }
+    if result.gate.rules_set {
+        if result.gate.passed {
+            out.push_str("Gate: passed\n");
+        } else {
+            let reasons: Vec<String> = result
+                .gate
+                .reasons
+                .iter()
+                .map(|(r, n)| format!("{r} ({n})"))
+                .collect();
+            out.push_str(&format!(
+                "Gate: FAILED by {} finding{}: {}\n",
+                result.gate.failing_findings,
+                plural(result.gate.failing_findings),
+                reasons.join("; ")
+            ));
+        }
     }
     out.push_str(&summary_line(result));
     out.push('\n');
     out
 }
 
+/// [`table_styled`] without colours.
+pub fn table(result: &ScanResult, wrap: bool) -> String {
+    table_styled(result, wrap, false)
+}
+
 fn finding_json(f: &Finding) -> Value {
     json!({
+        "priority": f.priority,
         "vulnerability_id": f.vulnerability_id,
         "advisory_id": f.advisory_id,
+        "advisory_ids": f.advisory_ids,
         "aliases": f.aliases,
         "summary": f.summary,
         "severity": f.severity,
-        "cvss": f.cvss.as_ref().map(|c| json!({"version": c.version, "vector": c.vector, "score": c.score})),
+        "cvss": f.cvss.as_ref().map(|c| json!({"version": c.version, "vector": c.vector, "score": c.score, "source": f.cvss_source})),
         "published": f.published,
         "package": {
             "ecosystem": f.component.ecosystem,
             "name": f.component.name,
             "version": f.component.version,
             "purl": f.component.purl(),
+            "source_package": f.component.source_package,
         },
-        "location": {"path": f.component.source.path, "line": f.component.source.line},
+        "via_source_package": f.via_source_package,
+        "location": {"path": f.component.source.path, "line": f.component.source.line, "layer": f.component.source.layer},
         "direct": f.component.direct,
         "scope": f.component.scope,
         "fixed_in": f.fixed,
         "approximate": f.approximate,
+        "kev": f.kev,
+        "epss": f.epss.map(|(score, percentile)| json!({"score": score, "percentile": percentile})),
+        "first_seen": f.first_seen.to_string(),
+        "sla": {
+            "severity": f.decision.sla_severity,
+            "days": f.decision.sla_days,
+            "epss_escalated": f.decision.epss_escalated,
+            "kev_due_date_applied": f.decision.kev_due_applied,
+        },
+        "due": f.decision.due.to_string(),
+        "overdue": f.decision.overdue,
+        "status": f.status,
+        "exception": f.decision.exception.as_ref().filter(|_| f.status == FindingStatus::Excepted),
+        "vex": f.vex,
+        "gate": f.gate,
     })
 }
 
@@ -150,6 +306,7 @@ pub fn json(result: &ScanResult) -> Value {
         .into_iter()
         .map(|(s, n)| (s.as_str().to_string(), json!(n)))
         .collect();
+    let open = result.open_findings().count();
     json!({
         "schema_version": JSON_SCHEMA_VERSION,
         "tool": {"name": "patchwarden", "version": env!("CARGO_PKG_VERSION")},
@@ -162,9 +319,33 @@ pub fn json(result: &ScanResult) -> Value {
             "vulnerable_components": result.vulnerable_components(),
             "findings": result.findings.len(),
             "by_severity": by_severity,
+            "open": open,
+            "overdue": result.open_findings().filter(|f| f.decision.overdue).count(),
+            "kev": result.open_findings().filter(|f| f.kev.is_some()).count(),
+            "excepted": result.findings.iter().filter(|f| f.status == FindingStatus::Excepted).count(),
+            "closed_by_vex": result.findings.iter().filter(|f| matches!(f.status, FindingStatus::NotAffected | FindingStatus::Fixed)).count(),
+        },
+        "gate": {
+            "rules_set": result.gate.rules_set,
+            "passed": result.gate.passed,
+            "failing_findings": result.gate.failing_findings,
+            "reasons": result.gate.reasons.iter().map(|(r, n)| json!({"reason": r, "findings": n})).collect::<Vec<_>>(),
         },
         "sources": result.sources,
+        "image": result.image,
         "findings": result.findings.iter().map(finding_json).collect::<Vec<_>>(),
+        "remediations": result.remediations.iter().map(|r| json!({
+            "package": {"ecosystem": r.component.ecosystem, "name": r.component.name, "version": r.component.version, "purl": r.component.purl()},
+            "location": {"path": r.component.source.path, "line": r.component.source.line},
+            "vulnerabilities": r.vulnerabilities,
+            "upgrade_to": r.remediation.upgrade_to,
+            "same_major": r.remediation.same_major,
+            "partial_in_major": r.remediation.partial_in_major,
+            "no_fix": r.remediation.unfixed,
+            "advice": advice(r),
+        })).collect::<Vec<_>>(),
+        "expired_exceptions": result.expired_exceptions,
+        "policy_sources": result.policy_sources,
         "warnings": result.warnings,
         "problems": result.problems.iter().map(|p| json!({
             "advisory_id": p.advisory_id,
@@ -175,18 +356,20 @@ pub fn json(result: &ScanResult) -> Value {
     })
 }
 
-/// Whether any finding is at least `min` severe (used by `--exit-code` gates).
+/// Whether any open finding is at least `min` severe.
 pub fn has_findings_at_least(result: &ScanResult, min: Severity) -> bool {
-    result.findings.iter().any(|f| f.severity >= min)
+    result.open_findings().any(|f| f.severity >= min)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use patchwarden_core::{Component, Ecosystem, EcosystemKind, Location};
-    use patchwarden_engine::Finding;
+    use patchwarden_engine::{Finding, Gate};
     use patchwarden_inventory::{LockfileKind, SourceFile};
     use patchwarden_policy::CvssScore;
+    use patchwarden_policy::rules::Decision;
+    use time::macros::date;
 
     fn sample() -> ScanResult {
         let component = |name: &str, version: &str, line| Component {
@@ -217,8 +400,9 @@ mod tests {
             ],
             findings: vec![Finding {
                 advisory_id: "RUSTSEC-2021-0003".into(),
+                advisory_ids: vec!["RUSTSEC-2021-0003".into()],
                 vulnerability_id: "CVE-2021-25900".into(),
-                aliases: vec!["RUSTSEC-2021-0003".into(), "GHSA-43w2-9j62-hq99".into()],
+                aliases: vec!["GHSA-43w2-9j62-hq99".into(), "RUSTSEC-2021-0003".into()],
                 summary: Some("Buffer overflow in insert_many".into()),
                 severity: Severity::Critical,
                 cvss: Some(CvssScore {
@@ -226,13 +410,50 @@ mod tests {
                     vector: "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H".into(),
                     score: 9.8,
                 }),
+                cvss_source: Some("advisory"),
                 published: Some("2021-01-08T12:00:00Z".into()),
                 component: component("smallvec", "1.6.0", Some(40)),
+                via_source_package: false,
                 fixed: vec!["1.6.1".into()],
                 approximate: false,
+                kev: None,
+                epss: Some((0.0123, 0.85)),
+                first_seen: date!(2026 - 11 - 23),
+                decision: Decision {
+                    sla_severity: Severity::Critical,
+                    sla_days: 30,
+                    epss_escalated: false,
+                    due: date!(2026 - 12 - 23),
+                    kev_due_applied: false,
+                    overdue: false,
+                    exception: None,
+                },
+                status: FindingStatus::Open,
+                vex: None,
+                gate: vec!["severity Critical at or above High".into()],
+                priority: 1,
+            }],
+            remediations: vec![ComponentRemediation {
+                component: component("smallvec", "1.6.0", Some(40)),
+                vulnerabilities: vec!["CVE-2021-25900".into()],
+                remediation: patchwarden_matching::Remediation {
+                    upgrade_to: Some("1.6.1".into()),
+                    same_major: true,
+                    partial_in_major: None,
+                    unfixed: vec![],
+                },
             }],
             warnings: vec![],
             problems: vec![],
+            image: None,
+            gate: Gate {
+                rules_set: true,
+                passed: false,
+                failing_findings: 1,
+                reasons: vec![("severity Critical at or above High".into(), 1)],
+            },
+            expired_exceptions: vec![],
+            policy_sources: vec!["patchwarden.toml".into()],
         }
     }
 
