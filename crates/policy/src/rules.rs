@@ -390,6 +390,23 @@ mod tests {
     }
 
     #[test]
+    fn the_documented_example_parses() {
+        let text = include_str!("../../../docs/patchwarden.example.toml");
+        let p = Policy::from_toml(text).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(p.fail_on.severity, Some(Severity::High));
+        assert_eq!(p.fail_on.no_fix_older_than_days, Some(90));
+        assert_eq!(p.exceptions.len(), 2);
+        assert_eq!(
+            p,
+            Policy {
+                exceptions: p.exceptions.clone(),
+                fail_on: p.fail_on.clone(),
+                ..Policy::default()
+            }
+        );
+    }
+
+    #[test]
     fn bad_files_are_one_line_errors() {
         let e = Policy::from_toml("[sla]\nhigh = \"soon\"\n")
             .err()
