@@ -1,11 +1,7 @@
 #![no_main]
 // uv.lock, with the part after the first NUL byte (if any) as the sibling pyproject.toml.
 libfuzzer_sys::fuzz_target!(|data: &[u8]| {
-    if let Ok(text) = std::str::from_utf8(data) {
-        let (lock, manifest) = match text.split_once('\0') {
-            Some((l, m)) => (l, Some(m)),
-            None => (text, None),
-        };
+    patchwarden_fuzz::check_with_manifest(data, |lock, manifest| {
         let _ = patchwarden_inventory::python::parse_uv_lock("uv.lock", lock, manifest);
-    }
+    });
 });

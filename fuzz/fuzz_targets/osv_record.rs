@@ -5,7 +5,10 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
         for affected in &advisory.affected {
             let ranges = patchwarden_matching::ranges_of(affected);
             let listed: Vec<&str> = affected.versions.iter().map(String::as_str).collect();
-            for scheme in [patchwarden_versions::Scheme::SemVer, patchwarden_versions::Scheme::Pep440] {
+            for scheme in [
+                patchwarden_versions::Scheme::SemVer,
+                patchwarden_versions::Scheme::Pep440,
+            ] {
                 let _ = patchwarden_versions::evaluate(scheme, "1.0.0", &ranges, &listed);
                 let _ = patchwarden_versions::upgrade_targets(scheme, "1.0.0", &ranges, &listed);
             }

@@ -28,3 +28,14 @@ pub fn check_lockfile(kind: patchwarden_inventory::LockfileKind, data: &[u8]) {
         let _ = patchwarden_inventory::parse_lockfile(kind, "fuzz", text, None);
     }
 }
+
+/// Feeds the input to a parser of a lockfile and the manifest beside it: the part after the
+/// first NUL byte (if any) is the manifest.
+pub fn check_with_manifest(data: &[u8], parse: impl Fn(&str, Option<&str>)) {
+    if let Ok(text) = std::str::from_utf8(data) {
+        match text.split_once('\0') {
+            Some((lock, manifest)) => parse(lock, Some(manifest)),
+            None => parse(text, None),
+        }
+    }
+}

@@ -149,7 +149,7 @@ pub(crate) fn read_limited(path: &Path) -> Result<Vec<u8>, InventoryError> {
 }
 
 /// The directory part of a relative path (`a/b/c.lock` → `a/b`, `c.lock` → ``).
-fn parent(rel: &str) -> &str {
+pub(crate) fn parent(rel: &str) -> &str {
     rel.rsplit_once('/').map(|(dir, _)| dir).unwrap_or("")
 }
 

@@ -152,26 +152,13 @@ fn include_target(line: &str) -> Option<(&str, bool)> {
     None
 }
 
-/// `dir` joined with a relative `name`, `..` resolved; `None` when it leaves the scan root.
+/// `dir` joined with a relative `name`, `..` resolved; `None` when it leaves the scan root
+/// or is absolute, a URL or a Windows path.
 fn join(dir: &str, name: &str) -> Option<String> {
     if name.starts_with('/') || name.contains("://") || name.contains('\\') {
         return None;
     }
-    let mut parts: Vec<&str> = dir.split('/').filter(|p| !p.is_empty()).collect();
-    for part in name.split('/') {
-        match part {
-            "" | "." => {}
-            ".." => {
-                parts.pop()?;
-            }
-            p => parts.push(p),
-        }
-    }
-    Some(parts.join("/"))
-}
-
-fn parent(path: &str) -> &str {
-    path.rsplit_once('/').map(|(dir, _)| dir).unwrap_or("")
+    crate::collect::join(dir, name)
 }
 
 /// A requirement or warning in file order, resolved once every constraint is known.
@@ -295,7 +282,7 @@ impl Walk<'_> {
             self.warn(path, number, format!("`{line}` names a URL: not fetched"));
             return;
         }
-        let Some(resolved) = join(parent(path), target) else {
+        let Some(resolved) = join(crate::collect::parent(path), target) else {
             self.warn(
                 path,
                 number,

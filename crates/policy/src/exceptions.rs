@@ -141,6 +141,17 @@ pub struct AppliedException {
     pub source: String,
 }
 
+/// An exception with its expiry and origin, as reported.
+fn applied((e, expires, source): &(Exception, Option<Date>, String)) -> AppliedException {
+    AppliedException {
+        selector: e.label(),
+        reason: e.reason.clone(),
+        approved_by: e.approved_by.clone(),
+        expires: *expires,
+        source: source.clone(),
+    }
+}
+
 /// Exceptions from every file, each with its origin.
 #[derive(Clone, Debug, Default)]
 pub struct ExceptionSet {
@@ -184,13 +195,7 @@ impl ExceptionSet {
         self.entries
             .iter()
             .find(|(e, expires, _)| expires.is_none_or(|d| d >= today) && e.covers(facts))
-            .map(|(e, expires, source)| AppliedException {
-                selector: e.label(),
-                reason: e.reason.clone(),
-                approved_by: e.approved_by.clone(),
-                expires: *expires,
-                source: source.clone(),
-            })
+            .map(applied)
     }
 
     /// The exceptions whose expiry date has passed: they no longer apply.
@@ -198,13 +203,7 @@ impl ExceptionSet {
         self.entries
             .iter()
             .filter(|(_, expires, _)| expires.is_some_and(|d| d < today))
-            .map(|(e, expires, source)| AppliedException {
-                selector: e.label(),
-                reason: e.reason.clone(),
-                approved_by: e.approved_by.clone(),
-                expires: *expires,
-                source: source.clone(),
-            })
+            .map(applied)
             .collect()
     }
 }

@@ -66,6 +66,12 @@ fn strings(v: Option<&Value>) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// The strings among `values` joined with `: `, or `None` when there are none.
+fn joined(values: &[Option<&Value>]) -> Option<String> {
+    let parts: Vec<&str> = values.iter().flatten().filter_map(|v| v.as_str()).collect();
+    (!parts.is_empty()).then(|| parts.join(": "))
+}
+
 fn parse_openvex(doc: &Value, source: &str) -> Result<Vec<VexStatement>, String> {
     let list = doc
         .get("statements")
@@ -133,18 +139,13 @@ fn parse_openvex(doc: &Value, source: &str) -> Result<Vec<VexStatement>, String>
                 _ => {}
             }
         }
-        let justification = [s.get("justification"), s.get("impact_statement")]
-            .into_iter()
-            .flatten()
-            .filter_map(Value::as_str)
-            .collect::<Vec<_>>()
-            .join(": ");
+        let justification = joined(&[s.get("justification"), s.get("impact_statement")]);
         out.push(VexStatement {
             vulnerability,
             aliases,
             products,
             status,
-            justification: (!justification.is_empty()).then_some(justification),
+            justification,
             source: source.to_string(),
         });
     }
@@ -217,18 +218,13 @@ fn parse_cyclonedx(doc: &Value, source: &str) -> Result<Vec<VexStatement>, Strin
             .filter_map(|r| r.get("id").and_then(Value::as_str))
             .map(str::to_string)
             .collect();
-        let justification = [analysis.get("justification"), analysis.get("detail")]
-            .into_iter()
-            .flatten()
-            .filter_map(Value::as_str)
-            .collect::<Vec<_>>()
-            .join(": ");
+        let justification = joined(&[analysis.get("justification"), analysis.get("detail")]);
         out.push(VexStatement {
             vulnerability: id.to_string(),
             aliases,
             products,
             status,
-            justification: (!justification.is_empty()).then_some(justification),
+            justification,
             source: source.to_string(),
         });
     }
