@@ -193,6 +193,26 @@ impl Ecosystem {
     pub fn release(&self) -> Option<&str> {
         self.release.as_deref()
     }
+
+    /// For ecosystems whose advisories name a narrower stream than a package database can
+    /// tell (Red Hat: `enterprise_linux:9::appstream` for a system that only knows
+    /// `enterprise_linux:9`), the prefix an advisory's ecosystem string starts with when it
+    /// applies to this one; `None` when only the exact ecosystem applies.
+    pub fn stream_prefix(&self) -> Option<String> {
+        match (&self.kind, &self.release) {
+            (EcosystemKind::RedHat, Some(_)) => Some(format!("{self}::")),
+            _ => None,
+        }
+    }
+
+    /// Whether an advisory for ecosystem `self` applies to a component of `component`: the
+    /// same ecosystem, or (see [`Ecosystem::stream_prefix`]) a stream of it.
+    pub fn applies_to(&self, component: &Ecosystem) -> bool {
+        self == component
+            || component
+                .stream_prefix()
+                .is_some_and(|prefix| self.to_string().starts_with(&prefix))
+    }
 }
 
 impl fmt::Display for Ecosystem {
@@ -250,5 +270,25 @@ mod tests {
         assert_eq!(e.kind(), &EcosystemKind::Other("Brand New Thing".into()));
         assert_eq!(e.to_string(), "Brand New Thing");
         assert_eq!(e.kind().purl_type(), None);
+    }
+}
+
+#[cfg(test)]
+mod stream_tests {
+    use super::*;
+
+    #[test]
+    fn red_hat_streams_apply_to_the_release_they_extend() {
+        let system = Ecosystem::parse("Red Hat:enterprise_linux:9");
+        assert!(Ecosystem::parse("Red Hat:enterprise_linux:9::appstream").applies_to(&system));
+        assert!(Ecosystem::parse("Red Hat:enterprise_linux:9::baseos").applies_to(&system));
+        assert!(Ecosystem::parse("Red Hat:enterprise_linux:9").applies_to(&system));
+        assert!(!Ecosystem::parse("Red Hat:enterprise_linux:8::appstream").applies_to(&system));
+        assert!(!Ecosystem::parse("Red Hat:enterprise_linux:90::x").applies_to(&system));
+        // Other distributions match exactly.
+        let debian = Ecosystem::parse("Debian:12");
+        assert!(Ecosystem::parse("Debian:12").applies_to(&debian));
+        assert!(!Ecosystem::parse("Debian:12::x").applies_to(&debian));
+        assert_eq!(debian.stream_prefix(), None);
     }
 }

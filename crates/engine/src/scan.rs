@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
-use patchwarden_core::{Component, Severity};
+use patchwarden_core::{Component, Ecosystem, Severity};
 use patchwarden_inventory::{ImageInfo, Inventory, SourceFile, Warning};
 use patchwarden_matching::{Match, Remediation, match_component, remediate};
 use patchwarden_osv::Advisory;
@@ -101,6 +101,8 @@ pub struct Finding {
     pub fixed: Vec<String>,
     /// Computed with an ordering that is not exact for the ecosystem.
     pub approximate: bool,
+    /// The affected ranges that matched, in words, per advisory (`GHSA-…: SEMVER >=0, <1.2.0`).
+    pub ranges: Vec<String>,
     /// In CISA's KEV catalogue.
     pub kev: Option<KevInfo>,
     /// EPSS probability and percentile (the highest of the vulnerability's CVEs).
@@ -221,6 +223,8 @@ struct Lookups {
     advisories: HashMap<(String, String), std::sync::Arc<Vec<Advisory>>>,
     identity: HashMap<String, String>,
     ids: HashMap<String, Vec<String>>,
+    /// Every ecosystem the store's advisories name, read once when first needed.
+    ecosystems: Option<Vec<String>>,
 }
 
 impl Lookups {
@@ -234,7 +238,25 @@ impl Lookups {
         if let Some(found) = self.advisories.get(&key) {
             return Ok(found.clone());
         }
-        let found = std::sync::Arc::new(store.advisories_for(&component.ecosystem, name).await?);
+        let found = if component.ecosystem.stream_prefix().is_some() {
+            // Advisories name streams of the release (Red Hat): look in each of them.
+            if self.ecosystems.is_none() {
+                self.ecosystems = Some(store.advisory_ecosystems().await?);
+            }
+            let streams: Vec<String> = self
+                .ecosystems
+                .iter()
+                .flatten()
+                .filter(|e| Ecosystem::parse(e).applies_to(&component.ecosystem))
+                .cloned()
+                .collect();
+            store
+                .advisories_in(&streams, component.ecosystem.kind(), name)
+                .await?
+        } else {
+            store.advisories_for(&component.ecosystem, name).await?
+        };
+        let found = std::sync::Arc::new(found);
         self.advisories.insert(key, found.clone());
         Ok(found)
     }
@@ -595,6 +617,17 @@ async fn judge(
         via_source_package: group.iter().all(|h| h.via_source),
         fixed,
         approximate: group.iter().any(|h| h.matched.approximate),
+        ranges: group
+            .iter()
+            .flat_map(|h| {
+                let entry = h.advisory.affected.get(h.matched.affected_index);
+                entry
+                    .map(patchwarden_matching::describe_ranges)
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(move |r| format!("{}: {r}", h.advisory.id))
+            })
+            .collect(),
         kev,
         epss,
         first_seen,

@@ -69,14 +69,56 @@ pub fn ranges_of(affected: &Affected) -> Vec<Range<'_>> {
         .collect()
 }
 
+/// The affected versions of an entry in words, one line per interval of each range
+/// (`SEMVER >=1.0.0, <1.6.1`; `ECOSYSTEM >=0, <=2.3 (last affected)`), then the count of
+/// versions it lists one by one. GIT ranges are left out: they name commits, not releases.
+pub fn describe_ranges(affected: &Affected) -> Vec<String> {
+    let mut out = Vec::new();
+    for range in &affected.ranges {
+        if range.kind.eq_ignore_ascii_case("GIT") {
+            continue;
+        }
+        let mut lower: Option<&str> = None;
+        for e in &range.events {
+            if let Some(v) = &e.introduced {
+                if let Some(l) = lower.replace(v) {
+                    out.push(format!("{} >={l}", range.kind));
+                }
+            } else if let Some(v) = &e.fixed {
+                out.push(format!(
+                    "{} >={}, <{v}",
+                    range.kind,
+                    lower.take().unwrap_or("0")
+                ));
+            } else if let Some(v) = &e.last_affected {
+                out.push(format!(
+                    "{} >={}, <={v}",
+                    range.kind,
+                    lower.take().unwrap_or("0")
+                ));
+            } else if let Some(v) = &e.limit {
+                out.push(format!("{} limit <{v}", range.kind));
+            }
+        }
+        if let Some(l) = lower {
+            out.push(format!("{} >={l}", range.kind));
+        }
+    }
+    if !affected.versions.is_empty() {
+        out.push(format!("{} versions listed", affected.versions.len()));
+    }
+    out
+}
+
 /// Whether an affected entry names package `name` of `ecosystem` (names compared the
-/// ecosystem's way).
+/// ecosystem's way; a Red Hat stream such as `enterprise_linux:9::appstream` applies to
+/// `enterprise_linux:9`).
 pub fn names_package(affected: &Affected, ecosystem: &Ecosystem, name: &str) -> bool {
     let Some(package) = &affected.package else {
         return false;
     };
     let named = Ecosystem::parse(&package.ecosystem);
-    named == *ecosystem
+    named.applies_to(ecosystem)
         && normalize_package_name(named.kind(), &package.name)
             == normalize_package_name(ecosystem.kind(), name)
 }
@@ -348,6 +390,22 @@ mod tests {
         let r = remediation_of("1.2.0", &[none]);
         assert_eq!(r.upgrade_to, None);
         assert_eq!(r.unfixed, ["N"]);
+    }
+
+    #[test]
+    fn ranges_in_words() {
+        let adv = semver_advisory(
+            "A",
+            r#"{"introduced":"0"},{"fixed":"1.2.0"},{"introduced":"2.0.0"},{"last_affected":"2.0.3"},{"introduced":"3.0.0"}"#,
+        );
+        assert_eq!(
+            describe_ranges(&adv.affected[0]),
+            [
+                "SEMVER >=0, <1.2.0",
+                "SEMVER >=2.0.0, <=2.0.3",
+                "SEMVER >=3.0.0"
+            ]
+        );
     }
 
     #[test]

@@ -281,6 +281,7 @@ fn finding_json(f: &Finding) -> Value {
         "scope": f.component.scope,
         "fixed_in": f.fixed,
         "approximate": f.approximate,
+        "ranges": f.ranges,
         "kev": f.kev,
         "epss": f.epss.map(|(score, percentile)| json!({"score": score, "percentile": percentile})),
         "first_seen": f.first_seen.to_string(),
@@ -416,6 +417,10 @@ mod tests {
                 via_source_package: false,
                 fixed: vec!["1.6.1".into()],
                 approximate: false,
+                ranges: vec![
+                    "RUSTSEC-2021-0003: SEMVER >=0.6.3, <0.6.14".into(),
+                    "RUSTSEC-2021-0003: SEMVER >=1.0.0, <1.6.1".into(),
+                ],
                 kev: None,
                 epss: Some((0.0123, 0.85)),
                 first_seen: date!(2026 - 11 - 23),

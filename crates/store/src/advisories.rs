@@ -107,6 +107,47 @@ impl Store {
         rows.into_iter().map(|row| decode(&row)).collect()
     }
 
+    /// Every ecosystem string the stored advisories name, sorted.
+    pub async fn advisory_ecosystems(&self) -> Result<Vec<String>, StoreError> {
+        let rows =
+            sqlx::query("SELECT DISTINCT ecosystem FROM advisory_packages ORDER BY ecosystem")
+                .fetch_all(&self.pool)
+                .await?;
+        rows.iter()
+            .map(|r| Ok(r.try_get::<String, _>(0)?))
+            .collect()
+    }
+
+    /// The advisories naming package `name` (normalised the way of `kind`) in any of
+    /// `ecosystems` (exact strings, as [`Store::advisory_ecosystems`] lists them), each once:
+    /// for ecosystems whose advisories name streams of a release (Red Hat).
+    pub async fn advisories_in(
+        &self,
+        ecosystems: &[String],
+        kind: &patchwarden_core::EcosystemKind,
+        name: &str,
+    ) -> Result<Vec<Advisory>, StoreError> {
+        if ecosystems.is_empty() {
+            return Ok(Vec::new());
+        }
+        let placeholders: Vec<String> = (0..ecosystems.len())
+            .map(|i| format!("${}", i + 2))
+            .collect();
+        let sql = format!(
+            "SELECT DISTINCT a.id, a.record FROM advisory_packages p
+             JOIN advisories a ON a.id = p.advisory_id
+             WHERE p.name = $1 AND p.ecosystem IN ({}) ORDER BY a.id",
+            placeholders.join(", ")
+        );
+        let mut query =
+            sqlx::query(sqlx::AssertSqlSafe(sql)).bind(normalize_package_name(kind, name));
+        for e in ecosystems {
+            query = query.bind(e.clone());
+        }
+        let rows = query.fetch_all(&self.pool).await?;
+        rows.into_iter().map(|row| decode(&row)).collect()
+    }
+
     /// How many advisories are stored.
     pub async fn advisory_count(&self) -> Result<i64, StoreError> {
         let row = sqlx::query("SELECT COUNT(*) FROM advisories")

@@ -278,6 +278,63 @@ async fn exercise(store: Store) {
     assert_eq!(found.len(), 1);
     assert_eq!(found[0], first[0]);
 
+    // Red Hat advisories name a stream of the release a package database knows.
+    let streams = vec![
+        advisory(
+            "RH-1",
+            "2024-01-01T00:00:00Z",
+            "Red Hat:enterprise_linux:9::appstream",
+            "openssl",
+        ),
+        advisory(
+            "RH-2",
+            "2024-01-01T00:00:00Z",
+            "Red Hat:enterprise_linux:9::baseos",
+            "openssl",
+        ),
+        advisory(
+            "RH-3",
+            "2024-01-01T00:00:00Z",
+            "Red Hat:enterprise_linux:8::baseos",
+            "openssl",
+        ),
+        advisory(
+            "RH-4",
+            "2024-01-01T00:00:00Z",
+            "Red Hat:enterprise_linux:9",
+            "openssl",
+        ),
+    ];
+    store
+        .upsert_advisories(&streams, "test", now)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let rhel9 = Ecosystem::parse("Red Hat:enterprise_linux:9");
+    let all = store
+        .advisory_ecosystems()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let streams: Vec<String> = all
+        .into_iter()
+        .filter(|e| Ecosystem::parse(e).applies_to(&rhel9))
+        .collect();
+    assert_eq!(
+        streams,
+        [
+            "Red Hat:enterprise_linux:9",
+            "Red Hat:enterprise_linux:9::appstream",
+            "Red Hat:enterprise_linux:9::baseos"
+        ]
+    );
+    let found: Vec<String> = store
+        .advisories_in(&streams, rhel9.kind(), "openssl")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .into_iter()
+        .map(|a| a.id)
+        .collect();
+    assert_eq!(found, ["RH-1", "RH-2", "RH-4"]);
+
     let id = store
         .record_scan(&ScanRecord {
             target: ".",
@@ -308,7 +365,7 @@ async fn exercise_and_reopen(target: &str, backend: Backend) {
             .advisory_count()
             .await
             .unwrap_or_else(|e| panic!("{e}")),
-        5
+        9
     );
 }
 
