@@ -2,6 +2,7 @@
 //! outcomes to exit codes (0 ok, 1 or `--exit-code N` findings when asked, 2 errors).
 
 mod config;
+mod cvss_cmd;
 mod db;
 mod demo;
 mod inventory_cmd;
@@ -88,6 +89,17 @@ enum Command {
     /// Inspect the version engine: compare versions, evaluate an advisory's ranges.
     #[command(subcommand)]
     Version(VersionCommand),
+    /// Score CVSS vectors (2.0, 3.0, 3.1, 4.0): base, temporal and environmental scores and
+    /// severity, one JSON object per line. Reads one vector per stdin line when none is given.
+    #[command(
+        after_help = "Output, one line per vector, keys in this order:\n  {\"vector\",\"version\",\"base\",\"temporal\",\"environmental\",\"score\",\"severity\"}\n  vector         the vector as given, trimmed\n  version        \"2.0\", \"3.0\", \"3.1\" or \"4.0\"\n  base           base score; 4.0: CVSS-B (threat and environmental metrics ignored)\n  temporal       null without a temporal metric other than X/ND; always null for 4.0\n  environmental  null without an environmental metric other than X/ND; always null for 4.0\n  score          2.0/3.x: environmental, else temporal, else base; 4.0: the whole vector\n  severity       of score: None, Low, Medium, High, Critical (2.0: NVD's Low/Medium/High)\nScores are numbers with one decimal. An invalid vector gives {\"vector\",\"error\"} on its line and the others are still scored. Blank stdin lines are skipped. See docs/cvss.md.\n\nExamples:\n  patchwarden cvss 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H'\n  patchwarden cvss 'AV:N/AC:L/Au:N/C:P/I:P/A:P/E:F/RL:OF/CDP:L'\n  patchwarden cvss 'CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N/E:U'\n  cut -f2 advisories.tsv | patchwarden cvss     # one vector per line on stdin\n\nExit codes: 0 every vector was valid; 2 some vector was invalid (its line has \"error\"), or a usage error."
+    )]
+    Cvss {
+        /// CVSS vectors (2.0 without prefix, others starting `CVSS:3.0/`, `CVSS:3.1/`,
+        /// `CVSS:4.0/`). None: read one per line from stdin.
+        #[arg(value_name = "VECTOR")]
+        vectors: Vec<String>,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -360,6 +372,9 @@ async fn run(cli: Cli) -> Result<u8> {
                 std::io::stdout().lock(),
             )?;
             Ok(0)
+        }
+        Command::Cvss { vectors } => {
+            cvss_cmd::run(&vectors, std::io::stdin().lock(), std::io::stdout().lock())
         }
         Command::Version(VersionCommand::Affected {
             ecosystem,

@@ -5,16 +5,16 @@
 //! - [`rules`]: the policy file, SLA due dates, KEV and EPSS rules, the gate.
 //! - [`exceptions`]: accepted risks, from the policy file, `.trivyignore`, `osv-scanner.toml`.
 //! - [`vex`]: OpenVEX and CycloneDX VEX statements.
+//! - [`cvss`]: CVSS 2.0, 3.0, 3.1 and 4.0 base, temporal/threat and environmental scores.
 //!
 //! Severity choice follows the house rule: the CVSS 3.1 vector first, then 4.0, 3.0, 2.0,
 //! then the advisory's own label (GHSA `MODERATE` = Medium), else Unknown. Scores on an
 //! `affected` entry take precedence over the advisory-wide ones. Pure: no IO, no clock.
 
+pub mod cvss;
 pub mod exceptions;
 pub mod rules;
 pub mod vex;
-
-use std::str::FromStr;
 
 use patchwarden_core::Severity;
 use patchwarden_osv::{Advisory, SeverityScore};
@@ -27,7 +27,7 @@ pub struct CvssScore {
     pub version: &'static str,
     /// The vector as the advisory gives it.
     pub vector: String,
-    /// Base score (CVSS-B for 4.0).
+    /// Base score; for 4.0 the score of the vector as given (see [`score_vector`]).
     pub score: f64,
 }
 
@@ -40,19 +40,20 @@ pub struct Assessment {
     pub cvss: Option<CvssScore>,
 }
 
-/// Parses a CVSS vector of any version and computes its base score.
+/// Parses a CVSS vector of any version and computes the score `assess` rates by: the base
+/// score for 2.0 and 3.x, the score of the whole vector for 4.0 (as before [`cvss::score`]
+/// existed; it equals CVSS-B unless the vector carries threat or environmental metrics).
+/// [`cvss::score`] gives every score and the reason a vector is rejected.
 pub fn score_vector(vector: &str) -> Option<CvssScore> {
-    let parsed = cvss::Cvss::from_str(vector.trim()).ok()?;
-    let (version, score) = match &parsed {
-        cvss::Cvss::CvssV20(v) => ("2.0", v.score().value()),
-        cvss::Cvss::CvssV30(v) => ("3.0", v.base_score().value()),
-        cvss::Cvss::CvssV31(v) => ("3.1", v.base_score().value()),
-        cvss::Cvss::CvssV40(v) => ("4.0", v.score().value()),
-        _ => return None,
+    let scores = cvss::score(vector).ok()?;
+    let score = if scores.version == "4.0" {
+        scores.score
+    } else {
+        scores.base
     };
     Some(CvssScore {
-        version,
-        vector: vector.trim().to_string(),
+        version: scores.version,
+        vector: scores.vector,
         score,
     })
 }
