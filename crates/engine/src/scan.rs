@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
-use patchwarden_core::{Component, Ecosystem, Severity};
+use patchwarden_core::{Component, Ecosystem, Severity, normalize_package_name};
 use patchwarden_inventory::{ImageInfo, Inventory, SourceFile, Warning};
 use patchwarden_matching::{Match, Remediation, match_component, remediate};
 use patchwarden_osv::Advisory;
@@ -225,6 +225,8 @@ struct Lookups {
     ids: HashMap<String, Vec<String>>,
     /// Every ecosystem the store's advisories name, read once when first needed.
     ecosystems: Option<Vec<String>>,
+    /// Per ecosystem, the package names any advisory names, read once per ecosystem.
+    names: HashMap<String, std::collections::HashSet<String>>,
 }
 
 impl Lookups {
@@ -254,7 +256,21 @@ impl Lookups {
                 .advisories_in(&streams, component.ecosystem.kind(), name)
                 .await?
         } else {
-            store.advisories_for(&component.ecosystem, name).await?
+            let eco = component.ecosystem.to_string();
+            if !self.names.contains_key(&eco) {
+                let names = store.advisory_package_names(&component.ecosystem).await?;
+                self.names.insert(eco.clone(), names);
+            }
+            let normalised = normalize_package_name(component.ecosystem.kind(), name);
+            if self
+                .names
+                .get(&eco)
+                .is_some_and(|n| n.contains(&normalised))
+            {
+                store.advisories_for(&component.ecosystem, name).await?
+            } else {
+                Vec::new()
+            }
         };
         let found = std::sync::Arc::new(found);
         self.advisories.insert(key, found.clone());

@@ -107,6 +107,21 @@ impl Store {
         rows.into_iter().map(|row| decode(&row)).collect()
     }
 
+    /// The package names (normalised) that stored advisories name in `ecosystem`: one query
+    /// that spares a lookup per component whose package no advisory names.
+    pub async fn advisory_package_names(
+        &self,
+        ecosystem: &Ecosystem,
+    ) -> Result<std::collections::HashSet<String>, StoreError> {
+        let rows = sqlx::query("SELECT DISTINCT name FROM advisory_packages WHERE ecosystem = $1")
+            .bind(ecosystem.to_string())
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|r| Ok(r.try_get::<String, _>(0)?))
+            .collect()
+    }
+
     /// Every ecosystem string the stored advisories name, sorted.
     pub async fn advisory_ecosystems(&self) -> Result<Vec<String>, StoreError> {
         let rows =
