@@ -227,6 +227,8 @@ struct Lookups {
     ecosystems: Option<Vec<String>>,
     /// Per ecosystem, the package names any advisory names, read once per ecosystem.
     names: HashMap<String, std::collections::HashSet<String>>,
+    /// Whether the KEV, EPSS and NVD tables hold anything, read once.
+    feeds: Option<(bool, bool, bool)>,
 }
 
 impl Lookups {
@@ -275,6 +277,15 @@ impl Lookups {
         let found = std::sync::Arc::new(found);
         self.advisories.insert(key, found.clone());
         Ok(found)
+    }
+
+    async fn feeds(&mut self, store: &Store) -> Result<(bool, bool, bool), EngineError> {
+        if let Some(f) = self.feeds {
+            return Ok(f);
+        }
+        let f = store.feeds_present().await?;
+        self.feeds = Some(f);
+        Ok(f)
     }
 
     async fn identity(&mut self, store: &Store, advisory: &str) -> Result<String, EngineError> {
@@ -371,8 +382,10 @@ pub async fn evaluate(
     let mut findings = Vec::new();
     let mut problems = Vec::new();
     let mut remediations = Vec::new();
+    // 1. Match every component: by the package's own name, then (OS packages) by its source
+    //    package.
+    let mut matched: Vec<(&Component, Option<Component>, Vec<Hit>)> = Vec::new();
     for component in &inventory.components {
-        // By the package's own name, then (OS packages) by its source package.
         let mut hits: Vec<Hit> = Vec::new();
         let own = lookups
             .advisories(store, component, &component.name)
@@ -409,12 +422,25 @@ pub async fn evaluate(
                 });
             }
         }
-        if hits.is_empty() {
-            continue;
+        if !hits.is_empty() {
+            matched.push((component, source, hits));
         }
-        // Group the advisories by vulnerability identity.
+    }
+    // 2. The vulnerability identities of every matched advisory, in one round trip.
+    let mut advisory_ids: Vec<String> = matched
+        .iter()
+        .flat_map(|(_, _, hits)| hits.iter().map(|h| h.advisory.id.clone()))
+        .collect();
+    advisory_ids.sort();
+    advisory_ids.dedup();
+    for (id, (identity, members)) in store.vulnerabilities_of(&advisory_ids).await? {
+        lookups.identity.insert(id, identity.clone());
+        lookups.ids.insert(identity, members);
+    }
+    // 3. One finding per vulnerability of each component, and its upgrade advice.
+    for (component, source, hits) in &matched {
         let mut groups: BTreeMap<String, Vec<&Hit>> = BTreeMap::new();
-        for hit in &hits {
+        for hit in hits {
             let identity = lookups.identity(store, &hit.advisory.id).await?;
             groups.entry(identity).or_default().push(hit);
         }
@@ -446,7 +472,7 @@ pub async fn evaluate(
             remediate(subject, hits.iter().map(|h| (&h.advisory, &h.matched)))
         };
         remediations.push(ComponentRemediation {
-            component: component.clone(),
+            component: (*component).clone(),
             vulnerabilities: shown,
             remediation,
         });
@@ -521,8 +547,10 @@ async fn judge(
     let mut cvss = assessment.cvss.clone();
     let mut cvss_source = cvss.as_ref().map(|_| "advisory");
     let mut severity = assessment.severity;
+    let (has_kev, has_epss, has_nvd) = lookups.feeds(store).await?;
     for cve in &cves {
-        if kev.is_none()
+        if has_kev
+            && kev.is_none()
             && let Some(row) = store.kev_for(cve).await?
         {
             kev = Some(KevInfo {
@@ -532,12 +560,14 @@ async fn judge(
                 ransomware: row.ransomware,
             });
         }
-        if let Some(row) = store.epss_for(cve).await?
+        if has_epss
+            && let Some(row) = store.epss_for(cve).await?
             && epss.is_none_or(|(s, _)| row.score > s)
         {
             epss = Some((row.score, row.percentile));
         }
-        if cvss.is_none()
+        if has_nvd
+            && cvss.is_none()
             && let Some(row) = store.nvd_for(cve).await?
         {
             let metrics = row.cvss.as_array().cloned().unwrap_or_default();

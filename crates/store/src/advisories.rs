@@ -202,6 +202,39 @@ impl Store {
         Ok(row.map(|r| r.try_get::<String, _>(0)).transpose()?)
     }
 
+    /// For each of `ids` that has one, its vulnerability identity and every id and alias of
+    /// that vulnerability (sorted), in one query per 500 ids: what a scan needs to group its
+    /// matches, without a round trip per advisory.
+    pub async fn vulnerabilities_of(
+        &self,
+        ids: &[String],
+    ) -> Result<HashMap<String, (String, Vec<String>)>, StoreError> {
+        let mut out: HashMap<String, (String, Vec<String>)> = HashMap::new();
+        for chunk in ids.chunks(500) {
+            let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+            let sql = format!(
+                "SELECT v1.id, v2.vulnerability_id, v2.id FROM vulnerability_ids v1
+                 JOIN vulnerability_ids v2 ON v2.vulnerability_id = v1.vulnerability_id
+                 WHERE v1.id IN ({}) ORDER BY v1.id, v2.id",
+                marks.join(", ")
+            );
+            let mut query = sqlx::query(AssertSqlSafe(sql));
+            for id in chunk {
+                query = query.bind(id.clone());
+            }
+            for row in query.fetch_all(&self.pool).await? {
+                let id: String = row.try_get(0)?;
+                let vulnerability: String = row.try_get(1)?;
+                let member: String = row.try_get(2)?;
+                out.entry(id)
+                    .or_insert_with(|| (vulnerability, Vec::new()))
+                    .1
+                    .push(member);
+            }
+        }
+        Ok(out)
+    }
+
     /// Every id and alias of a vulnerability, sorted.
     pub async fn vulnerability_ids(&self, vulnerability: &str) -> Result<Vec<String>, StoreError> {
         let rows =

@@ -281,6 +281,20 @@ impl Store {
         })
     }
 
+    /// Which intelligence tables hold any row: (KEV, EPSS, NVD). A scan skips the lookups
+    /// of an empty one.
+    pub async fn feeds_present(&self) -> Result<(bool, bool, bool), StoreError> {
+        let mut present = [false; 3];
+        for (slot, table) in present.iter_mut().zip(["kev", "epss", "nvd_cves"]) {
+            let sql = format!("SELECT 1 FROM {table} LIMIT 1");
+            *slot = sqlx::query(sqlx::AssertSqlSafe(sql))
+                .fetch_optional(&self.pool)
+                .await?
+                .is_some();
+        }
+        Ok((present[0], present[1], present[2]))
+    }
+
     /// The KEV entry of a CVE.
     pub async fn kev_for(&self, cve: &str) -> Result<Option<KevRow>, StoreError> {
         let row = sqlx::query(
