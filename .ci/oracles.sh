@@ -31,3 +31,6 @@ fi
 
 # The official CycloneDX 1.6 and SPDX 2.3 JSON schemas (npm, PyPI) for the SBOM tests.
 bash crates/inventory/tests/oracles/sbom_schemas.sh >&2
+# The official SARIF 2.1.0 (crates.io, npm) and CycloneDX 1.6 (npm) JSON schemas for the
+# scan report tests; after sbom_schemas.sh, whose CycloneDX files it reuses.
+bash crates/report/tests/oracles/report_schemas.sh >&2

@@ -63,7 +63,7 @@ struct Global {
 enum Command {
     /// Find lockfiles under a path, match their components against advisories, report findings.
     #[command(
-        after_help = "Files read: every format `patchwarden inventory` reads (lockfiles, manifests, OS package databases, SBOMs, container images; see docs/inventory.md). .git and node_modules are skipped; symbolic links are not followed.\n\nExamples:\n  patchwarden scan .\n  patchwarden scan services/api --advisories osv/PyPI-all.zip\n  patchwarden scan Cargo.lock --format json --output scan.json\n  patchwarden scan . --exit-code 1     # fail a CI job when anything is found\n  patchwarden scan . --fail-on high    # the CI gate: exit 1 on an open High or Critical finding\n  patchwarden scan . --policy ci/patchwarden.toml --vex app.openvex.json\n\nJudging: the nearest patchwarden.toml at or above PATH (or --policy FILE) sets SLA days, the KEV and EPSS rules, exceptions and the gate (fail_on); .trivyignore and osv-scanner.toml [[IgnoredVulns]] beside PATH are read as exceptions (--no-ignore-files to skip); --vex FILE closes findings a VEX document marks not_affected or fixed. See docs/policy.md.\n\nExit codes: 0 gate passed (or no gate rule set); 1 gate failed (policy fail_on or --fail-on); N from --exit-code N when open findings exist and the gate passed; 2 input, usage or runtime error."
+        after_help = "Files read: every format `patchwarden inventory` reads (lockfiles, manifests, OS package databases, SBOMs, container images; see docs/inventory.md). .git and node_modules are skipped; symbolic links are not followed.\n\nFormats (--format): table (default), json (docs/scan-json.md), sarif (SARIF 2.1.0 for code scanning), cyclonedx (CycloneDX 1.6 BOM with vulnerabilities and VEX analysis), csv, markdown (a pull-request comment), html (one self-contained page); see docs/scan-formats.md.\n\nExamples:\n  patchwarden scan .\n  patchwarden scan services/api --advisories osv/PyPI-all.zip\n  patchwarden scan Cargo.lock --format json --output scan.json\n  patchwarden scan . --format sarif --output patchwarden.sarif   # upload to code scanning\n  patchwarden scan . --format markdown --output comment.md\n  patchwarden scan . --exit-code 1     # fail a CI job when anything is found\n  patchwarden scan . --fail-on high    # the CI gate: exit 1 on an open High or Critical finding\n  patchwarden scan . --policy ci/patchwarden.toml --vex app.openvex.json\n\nJudging: the nearest patchwarden.toml at or above PATH (or --policy FILE) sets SLA days, the KEV and EPSS rules, exceptions and the gate (fail_on); .trivyignore and osv-scanner.toml [[IgnoredVulns]] beside PATH are read as exceptions (--no-ignore-files to skip); --vex FILE closes findings a VEX document marks not_affected or fixed. See docs/policy.md.\n\nExit codes: 0 gate passed (or no gate rule set); 1 gate failed (policy fail_on or --fail-on); N from --exit-code N when open findings exist and the gate passed; 2 input, usage or runtime error."
     )]
     Scan(ScanArgs),
     /// List every component (package and version) found under a path: lockfiles, manifests,
@@ -83,7 +83,7 @@ enum Command {
     /// Scan the bundled demo portfolio against the bundled demo advisories, into a fresh
     /// SQLite database, without network.
     #[command(
-        after_help = "Examples:\n  patchwarden demo\n  patchwarden demo --format json\n  patchwarden --database demo.db demo   # keep the demo database where you choose"
+        after_help = "The demo writes a table or JSON; for the other report formats scan a demo project, e.g. `patchwarden scan examples/portfolio/storefront --advisories examples/advisories --format sarif`.\n\nExamples:\n  patchwarden demo\n  patchwarden demo --format json\n  patchwarden --database demo.db demo   # keep the demo database where you choose"
     )]
     Demo(DemoArgs),
     /// Inspect the version engine: compare versions, evaluate an advisory's ranges.
@@ -203,6 +203,28 @@ enum Format {
     Json,
 }
 
+/// What `scan` writes: the two formats every command has, and the report formats of
+/// docs/scan-formats.md. A separate enum so that the commands that only write a table or
+/// JSON (`db`, `inventory`, `demo`) do not offer formats they cannot write.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum ScanFormat {
+    /// A table for people, grouped by package, coloured on a terminal.
+    Table,
+    /// The JSON document described in docs/scan-json.md.
+    Json,
+    /// SARIF 2.1.0, for GitHub code scanning and other SARIF viewers.
+    Sarif,
+    /// CycloneDX 1.6 JSON: the components and their vulnerabilities with VEX analysis.
+    #[value(name = "cyclonedx")]
+    Cyclonedx,
+    /// CSV, one row per finding (RFC 4180, LF line ends).
+    Csv,
+    /// GitHub-flavoured Markdown for a pull-request comment.
+    Markdown,
+    /// One self-contained HTML page.
+    Html,
+}
+
 #[derive(Args, Debug)]
 struct ScanArgs {
     /// Directory or lockfile to scan.
@@ -213,7 +235,7 @@ struct ScanArgs {
     #[arg(long, value_name = "DIR|ZIP")]
     advisories: Vec<PathBuf>,
     #[command(flatten)]
-    output: OutputArgs,
+    output: ScanOutputArgs,
     /// Policy file (default: the nearest patchwarden.toml at or above PATH).
     #[arg(long, value_name = "FILE")]
     policy: Option<PathBuf>,
@@ -238,6 +260,16 @@ struct OutputArgs {
     /// Output format.
     #[arg(long, short = 'f', value_enum, default_value = "table")]
     format: Format,
+    /// Write the report to this file instead of stdout.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    output: Option<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+struct ScanOutputArgs {
+    /// Output format (see docs/scan-formats.md).
+    #[arg(long, short = 'f', value_enum, default_value = "table")]
+    format: ScanFormat,
     /// Write the report to this file instead of stdout.
     #[arg(long, short = 'o', value_name = "FILE")]
     output: Option<PathBuf>,
@@ -455,7 +487,7 @@ async fn record(store: &Store, result: &ScanResult) -> Result<()> {
 }
 
 /// Prints warnings to stderr and the report to stdout or `--output`.
-fn emit(global: &Global, output: &OutputArgs, result: &ScanResult) -> Result<()> {
+fn emit(global: &Global, output: &ScanOutputArgs, result: &ScanResult) -> Result<()> {
     if !global.quiet {
         for w in &result.warnings {
             eprintln!("warning: {w}");
@@ -472,16 +504,21 @@ fn emit(global: &Global, output: &OutputArgs, result: &ScanResult) -> Result<()>
         }
     }
     let text = match output.format {
-        Format::Table => {
+        ScanFormat::Table => {
             let terminal = output.output.is_none() && std::io::stdout().is_terminal();
             let colour = terminal && std::env::var_os("NO_COLOR").is_none();
             patchwarden_report::table_styled(result, terminal, colour)
         }
-        Format::Json => {
+        ScanFormat::Json => {
             let mut s = serde_json::to_string_pretty(&patchwarden_report::json(result))?;
             s.push('\n');
             s
         }
+        ScanFormat::Sarif => patchwarden_report::sarif(result),
+        ScanFormat::Cyclonedx => patchwarden_report::cyclonedx(result),
+        ScanFormat::Csv => patchwarden_report::csv(result),
+        ScanFormat::Markdown => patchwarden_report::markdown(result),
+        ScanFormat::Html => patchwarden_report::html(result),
     };
     write_output(output.output.as_deref(), &text)
 }

@@ -2,10 +2,26 @@
 //!
 //! - [`table`]: the human view, one row per finding.
 //! - [`json`]: the machine view, a stable document described in `docs/scan-json.md`.
+//! - [`sarif`]: SARIF 2.1.0 for code scanning; [`cyclonedx`]: a CycloneDX 1.6 BOM with
+//!   vulnerabilities and their analysis (VEX); [`csv`]; [`markdown`] for a pull-request
+//!   comment; [`html`]: one self-contained page. See `docs/scan-formats.md`.
 
+mod common;
+mod csv;
+mod cyclonedx;
+mod html;
 mod inventory;
+mod markdown;
+mod sarif;
+#[cfg(test)]
+mod testdata;
 
+pub use csv::csv;
+pub use cyclonedx::cyclonedx;
+pub use html::html;
 pub use inventory::{inventory_json, inventory_table};
+pub use markdown::markdown;
+pub use sarif::sarif;
 
 use comfy_table::{Cell, Color, ContentArrangement, Table, presets};
 use patchwarden_core::Severity;
@@ -365,102 +381,7 @@ pub fn has_findings_at_least(result: &ScanResult, min: Severity) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use patchwarden_core::{Component, Ecosystem, EcosystemKind, Location};
-    use patchwarden_engine::{Finding, Gate};
-    use patchwarden_inventory::{LockfileKind, SourceFile};
-    use patchwarden_policy::CvssScore;
-    use patchwarden_policy::rules::Decision;
-    use time::macros::date;
-
-    fn sample() -> ScanResult {
-        let component = |name: &str, version: &str, line| Component {
-            direct: Some(true),
-            ..Component::new(
-                Ecosystem::new(EcosystemKind::CratesIo),
-                name,
-                version,
-                Location {
-                    path: "app/Cargo.lock".into(),
-                    line,
-                    layer: None,
-                },
-            )
-        };
-        ScanResult {
-            target: "app".into(),
-            scanned_at: "2026-11-23T00:00:00Z".into(),
-            advisories_in_store: 2,
-            sources: vec![SourceFile {
-                path: "app/Cargo.lock".into(),
-                kind: LockfileKind::CargoLock,
-                components: 2,
-            }],
-            components: vec![
-                component("smallvec", "1.6.0", Some(40)),
-                component("serde", "1.0.0", None),
-            ],
-            findings: vec![Finding {
-                advisory_id: "RUSTSEC-2021-0003".into(),
-                advisory_ids: vec!["RUSTSEC-2021-0003".into()],
-                vulnerability_id: "CVE-2021-25900".into(),
-                aliases: vec!["GHSA-43w2-9j62-hq99".into(), "RUSTSEC-2021-0003".into()],
-                summary: Some("Buffer overflow in insert_many".into()),
-                severity: Severity::Critical,
-                cvss: Some(CvssScore {
-                    version: "3.1",
-                    vector: "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H".into(),
-                    score: 9.8,
-                }),
-                cvss_source: Some("advisory"),
-                published: Some("2021-01-08T12:00:00Z".into()),
-                component: component("smallvec", "1.6.0", Some(40)),
-                via_source_package: false,
-                fixed: vec!["1.6.1".into()],
-                approximate: false,
-                ranges: vec![
-                    "RUSTSEC-2021-0003: SEMVER >=0.6.3, <0.6.14".into(),
-                    "RUSTSEC-2021-0003: SEMVER >=1.0.0, <1.6.1".into(),
-                ],
-                kev: None,
-                epss: Some((0.0123, 0.85)),
-                first_seen: date!(2026 - 11 - 23),
-                decision: Decision {
-                    sla_severity: Severity::Critical,
-                    sla_days: 30,
-                    epss_escalated: false,
-                    due: date!(2026 - 12 - 23),
-                    kev_due_applied: false,
-                    overdue: false,
-                    exception: None,
-                },
-                status: FindingStatus::Open,
-                vex: None,
-                gate: vec!["severity Critical at or above High".into()],
-                priority: 1,
-            }],
-            remediations: vec![ComponentRemediation {
-                component: component("smallvec", "1.6.0", Some(40)),
-                vulnerabilities: vec!["CVE-2021-25900".into()],
-                remediation: patchwarden_matching::Remediation {
-                    upgrade_to: Some("1.6.1".into()),
-                    same_major: true,
-                    partial_in_major: None,
-                    unfixed: vec![],
-                },
-            }],
-            warnings: vec![],
-            problems: vec![],
-            image: None,
-            gate: Gate {
-                rules_set: true,
-                passed: false,
-                failing_findings: 1,
-                reasons: vec![("severity Critical at or above High".into(), 1)],
-            },
-            expired_exceptions: vec![],
-            policy_sources: vec!["patchwarden.toml".into()],
-        }
-    }
+    use crate::testdata::sample;
 
     #[test]
     fn table_snapshot() {
