@@ -8,6 +8,8 @@
 # Patchwarden's time / cargo-audit's time (target <= 0.2).
 #   bash bench/cargo_audit.sh
 #   CARGO_AUDIT=/path/to/cargo-audit PATCHWARDEN_BIN=target/release/patchwarden bash bench/cargo_audit.sh
+#   RECORD=1 bash bench/cargo_audit.sh   # also rewrite crates/cli/tests/fixtures/cargo-audit/*.txt,
+#                                        # the sets the test suite compares against
 # Needs cargo-audit (cargo install cargo-audit --locked) and python3.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -54,7 +56,12 @@ for dir in "$work"/locks/*; do
   "$bin" -q --database "$work/pw.db" scan "$lock" --format json --no-ignore-files > "$dir/pw.json"
   # cargo-audit exits 1 when it finds vulnerabilities.
   "$audit" audit --db "$db" --no-fetch --stale --file "$lock" --json > "$dir/ca.json" 2>/dev/null || true
-  python3 - "$dir/pw.json" "$dir/ca.json" "$dir/diff.txt" <<'PY' > "$dir/counts"
+  record=()
+  if [ -n "${RECORD:-}" ]; then
+    mkdir -p crates/cli/tests/fixtures/cargo-audit
+    record=("crates/cli/tests/fixtures/cargo-audit/$name.txt")
+  fi
+  python3 - "$dir/pw.json" "$dir/ca.json" "$dir/diff.txt" "${record[@]}" <<'PY' > "$dir/counts"
 import json, sys
 pw = json.load(open(sys.argv[1]))
 ca = json.load(open(sys.argv[2]))
@@ -71,6 +78,12 @@ for kind, items in (ca.get("warnings") or {}).items():
             adv = w.get("advisory") or {}
             if adv.get("id"):
                 theirs.add((adv["id"], w["package"]["name"], w["package"]["version"]))
+if len(sys.argv) > 4:
+    with open(sys.argv[4], "w") as rec:
+        rec.write("# What cargo-audit reports (vulnerabilities, unmaintained, unsound) for this\n")
+        rec.write("# lockfile with the RustSec database of ../shared/data/raw; bench/cargo_audit.sh.\n")
+        for row in sorted(theirs):
+            rec.write("%s %s %s\n" % row)
 with open(sys.argv[3], "w") as out:
     for row in sorted(ours - theirs):
         out.write("only patchwarden: %s %s %s\n" % row)
