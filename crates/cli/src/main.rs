@@ -288,6 +288,12 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if !matches!(
+        cli.command,
+        Command::Db(DbCommand::Import { .. } | DbCommand::Update { .. })
+    ) {
+        no_huge_pages_for_short_commands();
+    }
     init_logging(&cli.global);
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -305,6 +311,19 @@ fn main() -> ExitCode {
             eprintln!("patchwarden: error: {}", one_line(&format!("{e:#}")));
             ExitCode::from(EXIT_ERROR)
         }
+    }
+}
+
+/// Stops the kernel backing this process with transparent huge pages. mimalloc asks for
+/// them (`madvise`), which suits the long imports and the server; a scan or an inventory
+/// lives tens of milliseconds, and zeroing 2 MiB pages on first touch measured a third of its
+/// CPU time (nushell's 446-crate Cargo.lock: 73 ms task-clock with, 49 ms without; perf stat).
+fn no_huge_pages_for_short_commands() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: PR_SET_THP_DISABLE takes integer arguments only and changes a flag of this
+    // process; it touches no memory of ours. Failure (old kernels) leaves the default.
+    unsafe {
+        libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0);
     }
 }
 

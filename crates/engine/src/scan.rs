@@ -279,6 +279,55 @@ impl Lookups {
         Ok(found)
     }
 
+    /// Fills the advisory cache for every (ecosystem, package) of `components` (and their
+    /// source packages) that some advisory names, with one query per ecosystem.
+    async fn prefetch(
+        &mut self,
+        store: &Store,
+        components: &[Component],
+    ) -> Result<(), EngineError> {
+        let mut wanted: BTreeMap<String, (Ecosystem, Vec<(String, String)>)> = BTreeMap::new();
+        for c in components {
+            if c.ecosystem.stream_prefix().is_some() {
+                continue;
+            }
+            let names = std::iter::once(c.name.as_str())
+                .chain(c.source_package.as_ref().map(|s| s.name.as_str()));
+            let entry = wanted
+                .entry(c.ecosystem.to_string())
+                .or_insert_with(|| (c.ecosystem.clone(), Vec::new()));
+            for name in names {
+                entry.1.push((
+                    name.to_string(),
+                    normalize_package_name(c.ecosystem.kind(), name),
+                ));
+            }
+        }
+        for (eco_text, (ecosystem, names)) in wanted {
+            if !self.names.contains_key(&eco_text) {
+                let known = store.advisory_package_names(&ecosystem).await?;
+                self.names.insert(eco_text.clone(), known);
+            }
+            let known = self.names.get(&eco_text);
+            let mut query: Vec<String> = names
+                .iter()
+                .filter(|(_, n)| known.is_some_and(|k| k.contains(n)))
+                .map(|(_, n)| n.clone())
+                .collect();
+            query.sort();
+            query.dedup();
+            let mut found = store.advisories_for_names(&ecosystem, &query).await?;
+            for (name, normalised) in names {
+                let advisories = found.get(&normalised).cloned().unwrap_or_default();
+                self.advisories
+                    .entry((eco_text.clone(), name))
+                    .or_insert_with(|| std::sync::Arc::new(advisories));
+            }
+            found.clear();
+        }
+        Ok(())
+    }
+
     async fn feeds(&mut self, store: &Store) -> Result<(bool, bool, bool), EngineError> {
         if let Some(f) = self.feeds {
             return Ok(f);
@@ -382,6 +431,8 @@ pub async fn evaluate(
     let mut findings = Vec::new();
     let mut problems = Vec::new();
     let mut remediations = Vec::new();
+    // 0. The advisories of every package the inventory holds, one query per ecosystem.
+    lookups.prefetch(store, &inventory.components).await?;
     // 1. Match every component: by the package's own name, then (OS packages) by its source
     //    package.
     let mut matched: Vec<(&Component, Option<Component>, Vec<Hit>)> = Vec::new();

@@ -122,6 +122,34 @@ impl Store {
             .collect()
     }
 
+    /// The advisories of several packages of one ecosystem (names already normalised), by
+    /// name, in one query per 500 names: a scan asks once for every package it holds.
+    pub async fn advisories_for_names(
+        &self,
+        ecosystem: &Ecosystem,
+        names: &[String],
+    ) -> Result<HashMap<String, Vec<Advisory>>, StoreError> {
+        let mut out: HashMap<String, Vec<Advisory>> = HashMap::new();
+        for chunk in names.chunks(500) {
+            let marks: Vec<String> = (2..chunk.len() + 2).map(|i| format!("${i}")).collect();
+            let sql = format!(
+                "SELECT a.id, a.record, p.name FROM advisory_packages p
+                 JOIN advisories a ON a.id = p.advisory_id
+                 WHERE p.ecosystem = $1 AND p.name IN ({}) ORDER BY p.name, a.id",
+                marks.join(", ")
+            );
+            let mut query = sqlx::query(AssertSqlSafe(sql)).bind(ecosystem.to_string());
+            for name in chunk {
+                query = query.bind(name.clone());
+            }
+            for row in query.fetch_all(&self.pool).await? {
+                let name: String = row.try_get(2)?;
+                out.entry(name).or_default().push(decode(&row)?);
+            }
+        }
+        Ok(out)
+    }
+
     /// Every ecosystem string the stored advisories name, sorted.
     pub async fn advisory_ecosystems(&self) -> Result<Vec<String>, StoreError> {
         let rows =

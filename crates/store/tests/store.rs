@@ -335,6 +335,19 @@ async fn exercise(store: Store) {
         .collect();
     assert_eq!(found, ["RH-1", "RH-2", "RH-4"]);
 
+    // What a scan asks first: the names advisories mention, then all their advisories at once.
+    let names = store
+        .advisory_package_names(&pypi)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(names.into_iter().collect::<Vec<_>>(), ["pyyaml"]);
+    let by_name = store
+        .advisories_for_names(&npm, &["underscore".into(), "absent".into()])
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(by_name.len(), 1);
+    assert_eq!(by_name["underscore"][0].id, "T-2");
+
     let id = store
         .record_scan(&ScanRecord {
             target: ".",
