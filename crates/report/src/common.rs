@@ -59,6 +59,25 @@ pub(crate) fn advice_for(result: &ScanResult, component: &Component) -> Option<S
         .map(advice)
 }
 
+/// The fix advice for the packages of `findings`, in their order, each package once, as
+/// `render(component, advice)` makes it.
+pub(crate) fn advice_items(
+    result: &ScanResult,
+    findings: &[&Finding],
+    render: impl Fn(&Component, &str) -> String,
+) -> Vec<String> {
+    let mut items: Vec<String> = Vec::new();
+    for f in findings {
+        if let Some(a) = advice_for(result, &f.component) {
+            let item = render(&f.component, &a);
+            if !items.contains(&item) {
+                items.push(item);
+            }
+        }
+    }
+    items
+}
+
 /// The fixed versions of a finding, or that none is known.
 pub(crate) fn fixed_text(f: &Finding) -> String {
     if f.fixed.is_empty() {

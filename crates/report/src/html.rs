@@ -5,7 +5,7 @@ use patchwarden_core::Severity;
 use patchwarden_engine::{Finding, FindingStatus, ScanResult};
 
 use crate::common::{
-    advice_for, closed_reason, fixed_text, location_text, osv_url, severity_lower,
+    advice_items, closed_reason, fixed_text, location_text, osv_url, severity_lower,
 };
 use crate::summary_line;
 
@@ -237,21 +237,15 @@ pub fn html(result: &ScanResult) -> String {
     }
     out.push_str("</section>\n");
 
-    let mut advice: Vec<String> = Vec::new();
-    for f in &open {
-        if let Some(a) = advice_for(result, &f.component) {
-            let item = format!(
-                "<li><code>{}</code> {} (<code>{}</code>): {}</li>\n",
-                escape(&f.component.name),
-                escape(&f.component.version),
-                escape(&location_text(&f.component)),
-                escape(&a)
-            );
-            if !advice.contains(&item) {
-                advice.push(item);
-            }
-        }
-    }
+    let advice = advice_items(result, &open, |c, a| {
+        format!(
+            "<li><code>{}</code> {} (<code>{}</code>): {}</li>\n",
+            escape(&c.name),
+            escape(&c.version),
+            escape(&location_text(c)),
+            escape(a)
+        )
+    });
     if !advice.is_empty() {
         out.push_str(
             "<section aria-labelledby=\"advice\">\n<h2 id=\"advice\">Fix advice</h2>\n<ul>\n",

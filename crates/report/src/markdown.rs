@@ -5,7 +5,7 @@
 
 use patchwarden_engine::{Finding, FindingStatus, ScanResult};
 
-use crate::common::{advice_for, closed_reason, fixed_text, location_text, osv_url};
+use crate::common::{advice_items, closed_reason, fixed_text, location_text, osv_url};
 use crate::summary_line;
 
 /// GitHub's limit on a comment body, in characters.
@@ -207,21 +207,15 @@ pub fn markdown(result: &ScanResult) -> String {
         }
 
         // Advice for the packages with open findings, in the order of their most urgent one.
-        let mut items: Vec<String> = Vec::new();
-        for f in &open {
-            if let Some(a) = advice_for(result, &f.component) {
-                let item = format!(
-                    "- {} {} ({}): {}\n",
-                    code(&f.component.name),
-                    code(&f.component.version),
-                    code(&location_text(&f.component)),
-                    escape(&a)
-                );
-                if !items.contains(&item) {
-                    items.push(item);
-                }
-            }
-        }
+        let items = advice_items(result, &open, |c, a| {
+            format!(
+                "- {} {} ({}): {}\n",
+                code(&c.name),
+                code(&c.version),
+                code(&location_text(c)),
+                escape(a)
+            )
+        });
         if !items.is_empty() {
             out.push("\n### Fix advice\n\n");
             let shown = items.iter().take_while(|i| out.try_push(i)).count();
