@@ -225,8 +225,6 @@ struct Lookups {
     ids: HashMap<String, Vec<String>>,
     /// Every ecosystem the store's advisories name, read once when first needed.
     ecosystems: Option<Vec<String>>,
-    /// Per ecosystem, the package names any advisory names, read once per ecosystem.
-    names: HashMap<String, std::collections::HashSet<String>>,
     /// Whether the KEV, EPSS and NVD tables hold anything, read once.
     feeds: Option<(bool, bool, bool)>,
 }
@@ -258,21 +256,8 @@ impl Lookups {
                 .advisories_in(&streams, component.ecosystem.kind(), name)
                 .await?
         } else {
-            let eco = component.ecosystem.to_string();
-            if !self.names.contains_key(&eco) {
-                let names = store.advisory_package_names(&component.ecosystem).await?;
-                self.names.insert(eco.clone(), names);
-            }
-            let normalised = normalize_package_name(component.ecosystem.kind(), name);
-            if self
-                .names
-                .get(&eco)
-                .is_some_and(|n| n.contains(&normalised))
-            {
-                store.advisories_for(&component.ecosystem, name).await?
-            } else {
-                Vec::new()
-            }
+            // Normally filled by `prefetch`; a package it did not cover is looked up alone.
+            store.advisories_for(&component.ecosystem, name).await?
         };
         let found = std::sync::Arc::new(found);
         self.advisories.insert(key, found.clone());
@@ -304,26 +289,22 @@ impl Lookups {
             }
         }
         for (eco_text, (ecosystem, names)) in wanted {
-            if !self.names.contains_key(&eco_text) {
-                let known = store.advisory_package_names(&ecosystem).await?;
-                self.names.insert(eco_text.clone(), known);
-            }
-            let known = self.names.get(&eco_text);
+            // Only the names some advisory mentions are worth asking for.
+            let known = store.advisory_package_names(&ecosystem).await?;
             let mut query: Vec<String> = names
                 .iter()
-                .filter(|(_, n)| known.is_some_and(|k| k.contains(n)))
+                .filter(|(_, n)| known.contains(n))
                 .map(|(_, n)| n.clone())
                 .collect();
             query.sort();
             query.dedup();
-            let mut found = store.advisories_for_names(&ecosystem, &query).await?;
+            let found = store.advisories_for_names(&ecosystem, &query).await?;
             for (name, normalised) in names {
                 let advisories = found.get(&normalised).cloned().unwrap_or_default();
                 self.advisories
                     .entry((eco_text.clone(), name))
                     .or_insert_with(|| std::sync::Arc::new(advisories));
             }
-            found.clear();
         }
         Ok(())
     }
