@@ -36,11 +36,11 @@
 
 use std::collections::{HashMap, HashSet};
 
-use patchwarden_core::{Component, Ecosystem, EcosystemKind, Location, Scope};
+use patchwarden_core::Scope;
 use serde_json::{Map, Value};
 
-use crate::yarn::{reach_scopes, strongest};
-use crate::{ParseError, Parsed, Warning};
+use crate::yarn::{GraphComponents, reach_scopes};
+use crate::{ParseError, Parsed};
 
 /// Makes JSONC plain JSON: comments become spaces (newlines kept, so positions stay) and
 /// commas before a closing `}` or `]` are dropped.
@@ -344,53 +344,22 @@ pub fn parse(path: &str, text: &str, manifest: Option<&str>) -> Result<Parsed, P
     let scopes = reach_scopes(&edges, &roots);
     let lines = key_lines(text);
 
-    let mut parsed = Parsed::default();
-    let mut index_of: HashMap<(String, String), usize> = HashMap::new();
-    let mut reached: Vec<Option<Scope>> = Vec::new();
+    let mut out = GraphComponents::new(path, !workspaces.is_empty());
     for (node, (key, value)) in packages.iter().enumerate() {
         let line = lines.get(key.as_str()).copied();
-        let (name, version) = match classify(key, value) {
-            Entry::Package(name, version) => (name, version),
-            Entry::Project => continue,
-            Entry::Foreign(message) => {
-                parsed.warnings.push(Warning {
-                    path: path.to_string(),
-                    line,
-                    message,
-                });
-                continue;
-            }
-        };
-        let scope = scopes.get(node).copied().flatten();
-        let is_direct = direct.contains(&node);
-        let pair = (name, version);
-        if let Some(&at) = index_of.get(&pair) {
-            if let (Some(c), Some(r)) = (parsed.components.get_mut(at), reached.get_mut(at)) {
-                *r = strongest(*r, scope);
-                if is_direct {
-                    c.direct = Some(true);
-                }
-            }
-            continue;
+        match classify(key, value) {
+            Entry::Package(name, version) => out.add(
+                name,
+                version,
+                line,
+                scopes.get(node).copied().flatten(),
+                direct.contains(&node),
+            ),
+            Entry::Project => {}
+            Entry::Foreign(message) => out.warn(line, message),
         }
-        let (name, version) = pair.clone();
-        let mut component = Component::new(
-            Ecosystem::new(EcosystemKind::Npm),
-            name,
-            version,
-            Location::at(path, line),
-        );
-        if !workspaces.is_empty() {
-            component.direct = Some(is_direct);
-        }
-        index_of.insert(pair, parsed.components.len());
-        parsed.components.push(component);
-        reached.push(scope);
     }
-    for (component, scope) in parsed.components.iter_mut().zip(reached) {
-        component.scope = scope.unwrap_or(Scope::Required);
-    }
-    Ok(parsed)
+    Ok(out.finish())
 }
 
 #[cfg(test)]

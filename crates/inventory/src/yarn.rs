@@ -373,6 +373,84 @@ pub(crate) fn strongest(a: Option<Scope>, b: Option<Scope>) -> Option<Scope> {
     }
 }
 
+/// The npm components of a resolved lockfile graph, one per (name, version): a package seen
+/// again (a patched copy, an alias, a nested copy) adds its scope and directness to the
+/// first. Yarn and Bun read their graphs into it.
+pub(crate) struct GraphComponents<'p> {
+    path: &'p str,
+    /// Whether the lockfile (or its manifest) names the root's dependencies, so that
+    /// `direct` can be told.
+    know_roots: bool,
+    parsed: Parsed,
+    index_of: HashMap<(String, String), usize>,
+    reached: Vec<Option<Scope>>,
+}
+
+impl<'p> GraphComponents<'p> {
+    pub(crate) fn new(path: &'p str, know_roots: bool) -> Self {
+        GraphComponents {
+            path,
+            know_roots,
+            parsed: Parsed::default(),
+            index_of: HashMap::new(),
+            reached: Vec::new(),
+        }
+    }
+
+    /// An entry that is not a registry package.
+    pub(crate) fn warn(&mut self, line: Option<u32>, message: String) {
+        self.parsed.warnings.push(Warning {
+            path: self.path.to_string(),
+            line,
+            message,
+        });
+    }
+
+    /// A package entry, reached with `scope` (`None`: not reached from a root).
+    pub(crate) fn add(
+        &mut self,
+        name: String,
+        version: String,
+        line: Option<u32>,
+        scope: Option<Scope>,
+        is_direct: bool,
+    ) {
+        let key = (name, version);
+        if let Some(&at) = self.index_of.get(&key) {
+            if let (Some(c), Some(r)) =
+                (self.parsed.components.get_mut(at), self.reached.get_mut(at))
+            {
+                *r = strongest(*r, scope);
+                if self.know_roots && is_direct {
+                    c.direct = Some(true);
+                }
+            }
+            return;
+        }
+        let mut component = Component::new(
+            Ecosystem::new(EcosystemKind::Npm),
+            key.0.clone(),
+            key.1.clone(),
+            Location::at(self.path, line),
+        );
+        if self.know_roots {
+            component.direct = Some(is_direct);
+        }
+        self.index_of.insert(key, self.parsed.components.len());
+        self.parsed.components.push(component);
+        self.reached.push(scope);
+    }
+
+    /// The components, each with the strongest scope it was reached with (Required when
+    /// unreached), and the warnings.
+    pub(crate) fn finish(mut self) -> Parsed {
+        for (component, scope) in self.parsed.components.iter_mut().zip(self.reached) {
+            component.scope = scope.unwrap_or(Scope::Required);
+        }
+        self.parsed
+    }
+}
+
 /// Reads a `yarn.lock` (classic or berry). `manifest` is the `package.json` beside it, which
 /// tells direct dependencies (and dev-only or optional ones) from transitive ones.
 pub fn parse(path: &str, text: &str, manifest: Option<&str>) -> Result<Parsed, ParseError> {
@@ -464,52 +542,21 @@ pub fn parse(path: &str, text: &str, manifest: Option<&str>) -> Result<Parsed, P
     let direct: HashSet<usize> = roots.iter().map(|(n, _)| *n).collect();
     let scopes = reach_scopes(&edges, &roots);
 
-    let mut parsed = Parsed::default();
-    let mut index_of: HashMap<(String, String), usize> = HashMap::new();
-    let mut reached: Vec<Option<Scope>> = Vec::new();
+    let mut out = GraphComponents::new(path, know_roots);
     for (index, (block, what)) in blocks.iter().zip(resolved).enumerate() {
-        let (name, version) = match what {
-            Resolved::Package(name, version) => (name, version),
-            Resolved::Workspace { .. } => continue,
-            Resolved::Foreign(message) => {
-                parsed.warnings.push(Warning {
-                    path: path.to_string(),
-                    line: Some(block.line),
-                    message,
-                });
-                continue;
-            }
-        };
-        let scope = scopes.get(index).copied().flatten();
-        let is_direct = direct.contains(&index);
-        let key = (name.clone(), version.clone());
-        if let Some(&at) = index_of.get(&key) {
-            // The same package again (a patched copy, or an alias): merge what we know.
-            if let (Some(c), Some(r)) = (parsed.components.get_mut(at), reached.get_mut(at)) {
-                *r = strongest(*r, scope);
-                if know_roots && is_direct {
-                    c.direct = Some(true);
-                }
-            }
-            continue;
+        match what {
+            Resolved::Package(name, version) => out.add(
+                name,
+                version,
+                Some(block.line),
+                scopes.get(index).copied().flatten(),
+                direct.contains(&index),
+            ),
+            Resolved::Workspace { .. } => {}
+            Resolved::Foreign(message) => out.warn(Some(block.line), message),
         }
-        let mut component = Component::new(
-            Ecosystem::new(EcosystemKind::Npm),
-            name,
-            version,
-            Location::at(path, Some(block.line)),
-        );
-        if know_roots {
-            component.direct = Some(is_direct);
-        }
-        index_of.insert(key, parsed.components.len());
-        parsed.components.push(component);
-        reached.push(scope);
     }
-    for (component, scope) in parsed.components.iter_mut().zip(reached) {
-        component.scope = scope.unwrap_or(Scope::Required);
-    }
-    Ok(parsed)
+    Ok(out.finish())
 }
 
 #[cfg(test)]
