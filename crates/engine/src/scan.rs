@@ -361,11 +361,6 @@ fn as_source(component: &Component) -> Option<Component> {
     Some(c)
 }
 
-/// The date part of an RFC 3339 time, or `today` when absent or unreadable.
-fn date_of(text: Option<&str>) -> Option<Date> {
-    text.and_then(parse_date)
-}
-
 /// Matches an inventory against the store with the default policy and nothing excepted.
 pub async fn match_inventory(
     store: &Store,
@@ -635,7 +630,7 @@ async fn judge(
         .iter()
         .filter_map(|h| h.advisory.published.clone())
         .min();
-    let published_date = date_of(published.as_deref());
+    let published_date = published.as_deref().and_then(parse_date);
     // A plain scan has no history: the clock starts at the later of publication and now.
     let first_seen = published_date.map_or(today, |p| p.max(today));
     let purl = component.purl();

@@ -14,6 +14,7 @@ use std::collections::HashSet;
 
 use patchwarden_core::{Component, Ecosystem, Location, Scope, SourcePackage};
 
+use crate::values::{clip, is_token};
 use crate::{ParseError, Parsed, Warning};
 
 /// One record's fields of interest, with its first line.
@@ -67,20 +68,6 @@ fn records(text: &str) -> Vec<Record> {
     }
     out.extend(current);
     out
-}
-
-/// At most 80 characters of a value, for messages.
-fn clip(value: &str) -> String {
-    let mut out: String = value.chars().take(80).collect();
-    if out.len() < value.len() {
-        out.push('…');
-    }
-    out
-}
-
-/// Whether a name or version is one token (no white space or control characters).
-fn is_token(value: &str) -> bool {
-    !value.is_empty() && !value.chars().any(|c| c.is_whitespace() || c.is_control())
 }
 
 /// Reads `lib/apk/db/installed`: every package, in file order, with its origin as source

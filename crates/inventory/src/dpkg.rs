@@ -25,6 +25,7 @@ use std::collections::HashSet;
 
 use patchwarden_core::{Component, Ecosystem, Location, Scope, SourcePackage};
 
+use crate::values::{clip, is_token};
 use crate::{ParseError, Parsed, Warning};
 
 /// One stanza's fields of interest, with its first line.
@@ -118,20 +119,6 @@ fn installed(status: Option<&str>, need_status: bool) -> Installed {
         )),
         _ => Installed::Unclear(format!("unrecognised Status `{}`", clip(status))),
     }
-}
-
-/// At most 80 characters of a value, for messages.
-fn clip(value: &str) -> String {
-    let mut out: String = value.chars().take(80).collect();
-    if out.len() < value.len() {
-        out.push('…');
-    }
-    out
-}
-
-/// Whether a package name or version is one token (no white space or control characters).
-fn is_token(value: &str) -> bool {
-    !value.is_empty() && !value.chars().any(|c| c.is_whitespace() || c.is_control())
 }
 
 /// The source package of a binary from its `Source` field: `src`, `src (version)`, or

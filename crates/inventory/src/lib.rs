@@ -34,6 +34,7 @@ pub mod apk;
 pub mod dpkg;
 pub mod os_release;
 pub mod rpmdb;
+mod values;
 // SBOMs, read and written
 pub mod cyclonedx;
 pub mod spdx;
