@@ -16,6 +16,7 @@ pub async fn import(
     paths: &[PathBuf],
     kind: Option<&str>,
     force: bool,
+    reevaluate: bool,
 ) -> Result<u8> {
     let forced = kind
         .map(|k| {
@@ -33,6 +34,7 @@ pub async fn import(
     }
     let store = open_store(global).await?;
     let now = now_rfc3339();
+    let mut changed = false;
     for (path, kind) in paths.iter().zip(kinds) {
         let meta = SourceMeta {
             name: source_name(path),
@@ -42,6 +44,7 @@ pub async fn import(
         };
         let report =
             import_feed(&store, path, kind, meta, Strictness::Lenient, &now, force).await?;
+        changed |= !report.source_unchanged;
         if !global.quiet && report.source_unchanged {
             println!(
                 "{}: unchanged since the last import (same SHA-256), {} records kept",
@@ -73,6 +76,13 @@ pub async fn import(
     }
     // Vulnerability identities once for all sources, not once per source.
     store.refresh_identities().await?;
+    // The zero-day path: the portfolio's latest artifacts against what was just imported.
+    if reevaluate && changed {
+        let report = crate::portfolio_cmd::run_reevaluation(&store, global).await?;
+        if !global.quiet && report.projects > 0 {
+            print!("{}", crate::portfolio_cmd::reevaluation_line(&report));
+        }
+    }
     store.close().await;
     Ok(0)
 }
@@ -413,6 +423,7 @@ pub async fn update(
     format: Format,
     output: Option<PathBuf>,
     cache_dir: Option<PathBuf>,
+    reevaluate: bool,
 ) -> Result<u8> {
     let cache = match cache_dir {
         Some(d) => d,
@@ -443,11 +454,24 @@ pub async fn update(
         &mut make_bar,
     )
     .await?;
+    let changed = reports.iter().any(|r| {
+        matches!(
+            r.outcome,
+            patchwarden_engine::update::UpdateOutcome::Imported { .. }
+        )
+    });
+    let reevaluation = if reevaluate && changed {
+        Some(crate::portfolio_cmd::run_reevaluation(&store, global).await?)
+    } else {
+        None
+    };
     store.close().await;
     let text = match format {
         Format::Json => format!(
             "{}\n",
-            serde_json::to_string_pretty(&json!({"sources": reports}))?
+            serde_json::to_string_pretty(
+                &json!({"sources": reports, "reevaluation": reevaluation})
+            )?
         ),
         Format::Table => {
             use patchwarden_engine::update::UpdateOutcome as O;
@@ -470,6 +494,9 @@ pub async fn update(
                     O::Failed { error } => format!("FAILED, stored data kept: {error}"),
                 };
                 text.push_str(&format!("{}: {line}\n", r.name));
+            }
+            if let Some(r) = reevaluation.as_ref().filter(|r| r.projects > 0) {
+                text.push_str(&crate::portfolio_cmd::reevaluation_line(r));
             }
             text
         }

@@ -7,6 +7,7 @@ mod db;
 mod demo;
 mod inventory_cmd;
 mod policy_files;
+mod portfolio_cmd;
 mod version_cmd;
 
 use std::io::{IsTerminal, Write};
@@ -57,6 +58,9 @@ struct Global {
     /// Configuration file (default: ~/.config/patchwarden/config.toml when it exists).
     #[arg(long, global = true, env = "PATCHWARDEN_CONFIG", value_name = "FILE")]
     config: Option<PathBuf>,
+    /// Who is acting, for the audit log (default: the login name).
+    #[arg(long, global = true, env = "PATCHWARDEN_ACTOR", value_name = "NAME")]
+    actor: Option<String>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -89,6 +93,64 @@ enum Command {
     /// Inspect the version engine: compare versions, evaluate an advisory's ranges.
     #[command(subcommand)]
     Version(VersionCommand),
+    /// Products: what the organisation ships; each has projects.
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  patchwarden product add shop --description 'the web shop'\n  patchwarden product add payments --policy payments/patchwarden.toml\n  patchwarden product set-policy shop policies/shop.toml\n  patchwarden product list --format json"
+    )]
+    Product(portfolio_cmd::ProductCommand),
+    /// Projects (repositories, images) of a product; each recorded scan is an artifact.
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  patchwarden project add --product shop api\n  patchwarden project list --product shop"
+    )]
+    Project(portfolio_cmd::ProjectCommand),
+    /// Recorded artifacts (one per `scan --record`).
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  patchwarden artifact list --product shop --project api\n  patchwarden artifact show 12 --format json"
+    )]
+    Artifact(portfolio_cmd::ArtifactCommand),
+    /// Environments artifacts are deployed to (test, production, custom).
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  patchwarden env add prod-eu --kind production\n  patchwarden env add staging --kind test\n  patchwarden env list"
+    )]
+    Env(portfolio_cmd::EnvCommand),
+    /// Record that an artifact was deployed to an environment. Deploying to a production
+    /// environment an artifact without a fixed finding verifies the fix.
+    #[command(
+        after_help = "Examples:\n  patchwarden deploy 12 --env prod-eu --backup-confirmed --maintenance-window 'Tue 02:00-04:00 UTC'\n  patchwarden deploy 12 --env staging --at 2026-11-20T09:30:00Z"
+    )]
+    Deploy(portfolio_cmd::DeployArgs),
+    /// Tracked findings: list with filters, show one with its history, and move it through
+    /// its lifecycle (open → triaged → patching → fixed → verified; risk_accepted,
+    /// not_affected, false_positive).
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  patchwarden findings list --product shop --status active --severity high --severity critical\n  patchwarden findings list --overdue --format json\n  patchwarden findings list --kev\n  patchwarden findings show 42\n  patchwarden findings triage 42\n  patchwarden findings patch 42 --version 4.17.21 --pr https://git.example/shop/pull/7\n  patchwarden findings patch 42 --state tested\n  patchwarden findings accept 43 --approver 'CISO' --reason 'WAF rule 9001 blocks the vector' --expires 2027-02-28\n  patchwarden findings not-affected 44 --reason vulnerable_code_not_in_execute_path\n  patchwarden findings reopen 43 --reason 'WAF rule removed'\n\nSee docs/portfolio.md."
+    )]
+    Findings(portfolio_cmd::FindingsCommand),
+    /// Exceptions kept in the database for a product or one of its projects.
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  patchwarden exception add --product shop --id CVE-2021-23337 --reason 'template input is constant' --approver 'AppSec lead' --expires 2027-03-31\n  patchwarden exception add --product shop --project api --package lodash --ecosystem npm --reason '...' --approver '...' --expires 2027-01-31\n  patchwarden exception list --product shop"
+    )]
+    Exception(portfolio_cmd::ExceptionCommand),
+    /// Match every project's latest artifact again against the advisories now stored,
+    /// without rescanning (`db import` and `db update` run it after importing).
+    #[command(
+        after_help = "New findings get first seen = now (or the product's earlier date); findings whose advisory was withdrawn, or whose ranges no longer cover the version, are closed as false_positive with the reason; stale images become findings.\n\nExamples:\n  patchwarden reevaluate\n  patchwarden reevaluate --format json"
+    )]
+    Reevaluate {
+        #[command(flatten)]
+        output: OutputArgs,
+    },
+    /// The audit log: every change with who, when, and the values before and after.
+    #[command(
+        after_help = "Examples:\n  patchwarden audit\n  patchwarden audit --finding 42\n  patchwarden audit --entity product --id 1 --format json"
+    )]
+    Audit(portfolio_cmd::AuditArgs),
     /// Score CVSS vectors (2.0, 3.0, 3.1, 4.0): base, temporal and environmental scores and
     /// severity, one JSON object per line. Reads one vector per stdin line when none is given.
     #[command(
@@ -155,6 +217,9 @@ enum DbCommand {
         /// source last imported successfully; such files are skipped otherwise.
         #[arg(long)]
         force: bool,
+        /// Do not re-evaluate the portfolio after importing.
+        #[arg(long)]
+        no_reevaluate: bool,
     },
     /// Download every configured feed (OSV per-ecosystem all.zip, CISA KEV, EPSS, NVD) with
     /// conditional requests and resumable transfers, and import what changed. A source that
@@ -168,6 +233,9 @@ enum DbCommand {
         /// Where downloads are kept between runs (default: the user's cache directory).
         #[arg(long, value_name = "DIR")]
         cache_dir: Option<PathBuf>,
+        /// Do not re-evaluate the portfolio after the update.
+        #[arg(long)]
+        no_reevaluate: bool,
     },
     /// Show every source (records, last successful update, age) and advisory counts per
     /// ecosystem; warn about OSV, KEV and EPSS sources older than the freshness limit.
@@ -253,6 +321,20 @@ struct ScanArgs {
     /// Exit with this code when open findings exist and the gate passed (default: exit 0).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u8).range(1..=255))]
     exit_code: Option<u8>,
+    /// Record the scan in the portfolio as an artifact of --product/--project, and print
+    /// what is new, still open and gone since the project's previous artifact.
+    #[arg(long, requires_all = ["product", "project"])]
+    record: bool,
+    /// Product to record into (created when missing).
+    #[arg(long, requires = "record")]
+    product: Option<String>,
+    /// Project to record into (created when missing).
+    #[arg(long, requires = "record")]
+    project: Option<String>,
+    /// Artifact id to record (default: the git commit of PATH, the image digest, or a
+    /// digest of the component list).
+    #[arg(long, value_name = "ID", requires = "record")]
+    artifact: Option<String>,
 }
 
 #[derive(Args, Debug)]
@@ -389,9 +471,12 @@ async fn run(cli: Cli) -> Result<u8> {
         Command::Scan(args) => scan(&cli.global, args).await,
         Command::Inventory(args) => inventory_cmd::inventory(&cli.global, args),
         Command::Sbom(args) => inventory_cmd::sbom(&cli.global, args),
-        Command::Db(DbCommand::Import { paths, kind, force }) => {
-            db::import(&cli.global, &paths, kind.as_deref(), force).await
-        }
+        Command::Db(DbCommand::Import {
+            paths,
+            kind,
+            force,
+            no_reevaluate,
+        }) => db::import(&cli.global, &paths, kind.as_deref(), force, !no_reevaluate).await,
         Command::Db(DbCommand::Status {
             output,
             freshness_hours,
@@ -400,7 +485,11 @@ async fn run(cli: Cli) -> Result<u8> {
             let hours = freshness_hours.unwrap_or(config.intel.freshness_hours);
             db::status(&cli.global, output.format, output.output, hours).await
         }
-        Command::Db(DbCommand::Update { output, cache_dir }) => {
+        Command::Db(DbCommand::Update {
+            output,
+            cache_dir,
+            no_reevaluate,
+        }) => {
             let config = config::load(cli.global.config.as_deref())?;
             db::update(
                 &cli.global,
@@ -408,9 +497,19 @@ async fn run(cli: Cli) -> Result<u8> {
                 output.format,
                 output.output,
                 cache_dir,
+                !no_reevaluate,
             )
             .await
         }
+        Command::Product(c) => portfolio_cmd::product(&cli.global, c).await,
+        Command::Project(c) => portfolio_cmd::project(&cli.global, c).await,
+        Command::Artifact(c) => portfolio_cmd::artifact(&cli.global, c).await,
+        Command::Env(c) => portfolio_cmd::env(&cli.global, c).await,
+        Command::Deploy(a) => portfolio_cmd::deploy(&cli.global, a).await,
+        Command::Findings(c) => portfolio_cmd::findings(&cli.global, c).await,
+        Command::Exception(c) => portfolio_cmd::exception(&cli.global, c).await,
+        Command::Reevaluate { output } => portfolio_cmd::reevaluate(&cli.global, &output).await,
+        Command::Audit(a) => portfolio_cmd::audit(&cli.global, a).await,
         Command::Db(DbCommand::Show { id, output }) => {
             db::show(&cli.global, &id, output.format, output.output).await
         }
@@ -471,13 +570,39 @@ async fn scan(global: &Global, args: ScanArgs) -> Result<u8> {
             report.stats.updated
         );
     }
-    let result = patchwarden_engine::scan_with(&store, &args.path, &now, &evaluation).await?;
+    let mut result = patchwarden_engine::scan_with(&store, &args.path, &now, &evaluation).await?;
     if result.advisories_in_store == 0 && !global.quiet {
         eprintln!(
             "warning: the advisory database is empty: import advisories with `patchwarden db import` or pass --advisories"
         );
     }
-    record(&store, &result).await?;
+    match (&args.product, &args.project) {
+        (Some(product), Some(project)) if args.record => {
+            let commit = git_commit(&args.path);
+            let scan_json = patchwarden_report::json(&result).to_string();
+            let actor = portfolio_cmd::actor(global);
+            let summary = patchwarden_engine::portfolio::record(
+                &store,
+                &mut result,
+                &evaluation,
+                &patchwarden_engine::portfolio::RecordTarget {
+                    product,
+                    project,
+                    artifact: args.artifact.as_deref(),
+                    commit: commit.as_deref(),
+                    actor: &actor,
+                },
+                &scan_json,
+            )
+            .await?;
+            if !global.quiet && !matches!(args.output.format, ScanFormat::Table | ScanFormat::Json)
+            {
+                eprint!("{}", patchwarden_report::record_summary(&summary));
+            }
+            result.record = Some(summary);
+        }
+        _ => record(&store, &result).await?,
+    }
     emit(global, &args.output, &result)?;
     store.close().await;
     Ok(if !result.gate.passed {
@@ -487,6 +612,34 @@ async fn scan(global: &Global, args: ScanArgs) -> Result<u8> {
             Some(code) if result.open_findings().next().is_some() => code,
             _ => 0,
         }
+    })
+}
+
+/// The commit checked out in the git work tree holding `path`, read from `.git` without
+/// running git (HEAD, then the loose ref or `packed-refs`).
+fn git_commit(path: &Path) -> Option<String> {
+    let start = std::fs::canonicalize(path).ok()?;
+    let git = start
+        .ancestors()
+        .map(|d| d.join(".git"))
+        .find(|g| g.is_dir())?;
+    let head = std::fs::read_to_string(git.join("HEAD")).ok()?;
+    let head = head.trim();
+    let is_hash = |s: &str| s.len() >= 40 && s.chars().all(|c| c.is_ascii_hexdigit());
+    let Some(reference) = head.strip_prefix("ref: ") else {
+        return is_hash(head).then(|| head.to_string());
+    };
+    if reference.split('/').any(|p| p == ".." || p.is_empty()) {
+        return None;
+    }
+    if let Ok(loose) = std::fs::read_to_string(git.join(reference)) {
+        let loose = loose.trim();
+        return is_hash(loose).then(|| loose.to_string());
+    }
+    let packed = std::fs::read_to_string(git.join("packed-refs")).ok()?;
+    packed.lines().find_map(|line| {
+        let (hash, name) = line.split_once(' ')?;
+        (name == reference && is_hash(hash)).then(|| hash.to_string())
     })
 }
 

@@ -58,6 +58,7 @@ pub(crate) fn load(scanned: &Path, args: &PolicyArgs<'_>) -> Result<Evaluation> 
             .extend(&policy.exceptions, &path.display().to_string());
         evaluation.policy = policy;
         evaluation.sources.push(path.display().to_string());
+        evaluation.policy_file = Some(path.display().to_string());
     }
     if let Some(name) = args.fail_on {
         evaluation.policy.fail_on.severity = Some(parse_severity(name).ok_or_else(|| {

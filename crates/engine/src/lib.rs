@@ -6,6 +6,7 @@
 //! the `report` crate renders.
 
 pub mod intel;
+pub mod portfolio;
 mod scan;
 pub mod update;
 
@@ -34,6 +35,9 @@ pub enum EngineError {
     /// The database failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// A request that cannot be carried out (unknown name, refused transition), in words.
+    #[error("{0}")]
+    Invalid(String),
     /// A KEV, EPSS or NVD file is not what it should be.
     #[error("{path}: {message}")]
     Feed {

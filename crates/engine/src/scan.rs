@@ -30,6 +30,8 @@ pub struct Evaluation {
     pub vex: Vec<VexStatement>,
     /// The files the policy, exceptions and VEX came from, for the report.
     pub sources: Vec<String>,
+    /// The policy file, when one was read (a product's stored policy applies otherwise).
+    pub policy_file: Option<String>,
 }
 
 /// Where a finding stands after exceptions and VEX.
@@ -185,6 +187,8 @@ pub struct ScanResult {
     pub expired_exceptions: Vec<AppliedException>,
     /// Policy, ignore and VEX files used.
     pub policy_sources: Vec<String>,
+    /// What recording the scan in the portfolio changed (`scan --record`).
+    pub record: Option<crate::portfolio::RecordSummary>,
 }
 
 impl ScanResult {
@@ -520,6 +524,7 @@ pub async fn evaluate(
         gate,
         expired_exceptions: evaluation.exceptions.expired(today),
         policy_sources: evaluation.sources.clone(),
+        record: None,
     })
 }
 
@@ -630,49 +635,14 @@ async fn judge(
         .iter()
         .filter_map(|h| h.advisory.published.clone())
         .min();
-    let published_date = published.as_deref().and_then(parse_date);
     // A plain scan has no history: the clock starts at the later of publication and now.
-    let first_seen = published_date.map_or(today, |p| p.max(today));
-    let purl = component.purl();
-    let mut shown_ids = vec![vulnerability_id.clone()];
-    shown_ids.extend(ids.iter().filter(|i| **i != vulnerability_id).cloned());
-    let facts = Facts {
-        ids: &shown_ids,
-        ecosystem: &component.ecosystem.to_string(),
-        package: &component.name,
-        purl: purl.as_deref(),
-        severity,
-        kev_due: kev.as_ref().and_then(|k| parse_date(&k.due_date)),
-        kev: kev.is_some(),
-        epss: epss.map(|(s, _)| s),
-        published: published_date,
-        first_seen,
-        has_fix: !fixed.is_empty(),
-    };
-    let decision = evaluation
-        .policy
-        .decide(&facts, &evaluation.exceptions, today);
-    let vex = applicable(&evaluation.vex, &shown_ids, purl.as_deref())
-        .filter(|s| s.status.suppresses())
-        .map(|s| VexInfo {
-            status: s.status,
-            justification: s.justification.clone(),
-            source: s.source.clone(),
-        });
-    let status = match (&vex, &decision.exception) {
-        (Some(v), _) if v.status == VexStatus::Fixed => FindingStatus::Fixed,
-        (Some(_), _) => FindingStatus::NotAffected,
-        (None, Some(_)) => FindingStatus::Excepted,
-        (None, None) => FindingStatus::Open,
-    };
-    let gate = if status == FindingStatus::Open {
-        evaluation.policy.gate_reasons(&facts, &decision, today)
-    } else {
-        Vec::new()
-    };
+    let first_seen = published
+        .as_deref()
+        .and_then(parse_date)
+        .map_or(today, |p| p.max(today));
     let mut advisory_ids: Vec<String> = group.iter().map(|h| h.advisory.id.clone()).collect();
     advisory_ids.sort();
-    Ok(Finding {
+    let mut finding = Finding {
         advisory_id: primary.advisory.id.clone(),
         advisory_ids,
         aliases: ids
@@ -704,18 +674,74 @@ async fn judge(
         kev,
         epss,
         first_seen,
-        decision,
-        status,
-        vex,
-        gate,
+        decision: Decision::pending(severity, today),
+        status: FindingStatus::Open,
+        vex: None,
+        gate: Vec::new(),
         priority: 0,
-    })
+    };
+    apply_judgement(&mut finding, evaluation, first_seen, today);
+    Ok(finding)
+}
+
+/// Judges a finding by `evaluation` with its SLA clock started at `first_seen`: due date,
+/// exception, VEX status and gate reasons. A VEX statement found before is kept when
+/// `evaluation` has none for it (a re-evaluation has no VEX documents).
+pub(crate) fn apply_judgement(
+    finding: &mut Finding,
+    evaluation: &Evaluation,
+    first_seen: Date,
+    today: Date,
+) {
+    let mut shown_ids = vec![finding.vulnerability_id.clone()];
+    shown_ids.extend(finding.aliases.iter().cloned());
+    let purl = finding.component.purl();
+    let ecosystem = finding.component.ecosystem.to_string();
+    let facts = Facts {
+        ids: &shown_ids,
+        ecosystem: &ecosystem,
+        package: &finding.component.name,
+        purl: purl.as_deref(),
+        severity: finding.severity,
+        kev_due: finding.kev.as_ref().and_then(|k| parse_date(&k.due_date)),
+        kev: finding.kev.is_some(),
+        epss: finding.epss.map(|(s, _)| s),
+        published: finding.published.as_deref().and_then(parse_date),
+        first_seen,
+        has_fix: !finding.fixed.is_empty(),
+    };
+    let decision = evaluation
+        .policy
+        .decide(&facts, &evaluation.exceptions, today);
+    let vex = applicable(&evaluation.vex, &shown_ids, purl.as_deref())
+        .filter(|s| s.status.suppresses())
+        .map(|s| VexInfo {
+            status: s.status,
+            justification: s.justification.clone(),
+            source: s.source.clone(),
+        })
+        .or_else(|| finding.vex.take());
+    let status = match (&vex, &decision.exception) {
+        (Some(v), _) if v.status == VexStatus::Fixed => FindingStatus::Fixed,
+        (Some(_), _) => FindingStatus::NotAffected,
+        (None, Some(_)) => FindingStatus::Excepted,
+        (None, None) => FindingStatus::Open,
+    };
+    finding.gate = if status == FindingStatus::Open {
+        evaluation.policy.gate_reasons(&facts, &decision, today)
+    } else {
+        Vec::new()
+    };
+    finding.first_seen = first_seen;
+    finding.decision = decision;
+    finding.status = status;
+    finding.vex = vex;
 }
 
 /// Sorts findings into patch priority and numbers them: open ones first; then KEV, EPSS
 /// (higher first), CVSS score (higher first; severity when there is no score), due date;
 /// then package, version and id so that the order is stable.
-fn rank(findings: &mut [Finding]) {
+pub(crate) fn rank(findings: &mut [Finding]) {
     let score = |f: &Finding| {
         f.cvss.as_ref().map_or(
             match f.severity {
@@ -750,7 +776,7 @@ fn rank(findings: &mut [Finding]) {
 }
 
 /// The gate over all open findings.
-fn gate(policy: &Policy, findings: &[Finding]) -> Gate {
+pub(crate) fn gate(policy: &Policy, findings: &[Finding]) -> Gate {
     let mut reasons: Vec<(String, usize)> = Vec::new();
     let mut failing = 0;
     for f in findings.iter().filter(|f| !f.gate.is_empty()) {

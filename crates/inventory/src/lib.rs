@@ -128,6 +128,9 @@ pub struct ImageInfo {
     /// Architecture from its config.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub architecture: Option<String>,
+    /// When it was built (its config's `created`, RFC 3339).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub created: Option<String>,
 }
 
 /// A file could not be read. The message names the file and the problem.
@@ -361,6 +364,7 @@ fn image_tree(
         repo_tags: image.repo_tags.clone(),
         os: image.os.clone(),
         architecture: image.architecture.clone(),
+        created: image.created.clone(),
     });
     let files = image
         .files

@@ -180,6 +180,11 @@ impl ExceptionSet {
         ));
     }
 
+    /// Every exception, in the order added.
+    pub fn exceptions(&self) -> impl Iterator<Item = &Exception> {
+        self.entries.iter().map(|(e, _, _)| e)
+    }
+
     /// How many there are.
     pub fn len(&self) -> usize {
         self.entries.len()

@@ -144,6 +144,46 @@ mod severity_name {
     }
 }
 
+/// The stale-image rule: an image not rebuilt for `max_age_days` misses the base image's
+/// updates, which is a finding of its own with its own SLA.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct StaleImageRule {
+    /// Whether the rule applies.
+    pub enabled: bool,
+    /// Days after its build an image counts as stale.
+    pub max_age_days: u32,
+    /// Days allowed to rebuild it once stale.
+    pub sla_days: u32,
+    /// Severity of the stale-image finding.
+    #[serde(with = "severity_name_required")]
+    pub severity: Severity,
+}
+
+impl Default for StaleImageRule {
+    fn default() -> Self {
+        StaleImageRule {
+            enabled: true,
+            max_age_days: 7,
+            sla_days: 7,
+            severity: Severity::Medium,
+        }
+    }
+}
+
+mod severity_name_required {
+    use patchwarden_core::Severity;
+    use serde::{Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(v: &Severity, s: S) -> Result<S::Ok, S::Error> {
+        super::severity_name::serialize(&Some(*v), s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Severity, D::Error> {
+        super::severity_name::deserialize(d).map(|s| s.unwrap_or(Severity::Unknown))
+    }
+}
+
 /// A whole policy file.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -158,6 +198,8 @@ pub struct Policy {
     pub fail_on: FailOn,
     /// Accepted risks, each with a reason and an expiry date.
     pub exceptions: Vec<Exception>,
+    /// Images not rebuilt for too long (portfolio tracking).
+    pub stale_image: StaleImageRule,
 }
 
 impl Policy {
@@ -233,6 +275,21 @@ pub struct Decision {
     pub overdue: bool,
     /// The exception that covers it, if one does.
     pub exception: Option<AppliedException>,
+}
+
+impl Decision {
+    /// A decision not taken yet: due today, nothing applied. Replaced by [`Policy::decide`].
+    pub fn pending(severity: Severity, today: Date) -> Decision {
+        Decision {
+            sla_severity: severity,
+            sla_days: 0,
+            epss_escalated: false,
+            due: today,
+            kev_due_applied: false,
+            overdue: false,
+            exception: None,
+        }
+    }
 }
 
 /// One step up the severity scale, for the SLA.

@@ -265,6 +265,54 @@ pub fn table_styled(result: &ScanResult, wrap: bool, colour: bool) -> String {
     }
     out.push_str(&summary_line(result));
     out.push('\n');
+    if let Some(r) = &result.record {
+        out.push_str(&record_summary(r));
+    }
+    out
+}
+
+/// What `scan --record` changed, for people: the artifact, then new, still open and gone
+/// findings since the project's previous artifact.
+pub fn record_summary(r: &patchwarden_engine::portfolio::RecordSummary) -> String {
+    let mut out = format!(
+        "Recorded artifact {} ({}) of {}/{}",
+        r.artifact_id, r.artifact_ref, r.product, r.project
+    );
+    match r.previous_artifact_id {
+        Some(p) => out.push_str(&format!(
+            "; since artifact {p}: {} new, {} still open, {} gone",
+            r.new.len(),
+            r.still_open.len(),
+            r.gone.len()
+        )),
+        None => out.push_str(&format!(
+            "; first artifact of the project: {} findings",
+            r.new.len()
+        )),
+    }
+    if !r.regressed.is_empty() {
+        out.push_str(&format!(", {} regressed", r.regressed.len()));
+    }
+    out.push('\n');
+    let mut list = |label: &str, items: &[patchwarden_engine::portfolio::Brief]| {
+        for b in items {
+            out.push_str(&format!(
+                "  {label:<9} #{} {} in {} {} ({}, due {}, {})\n",
+                b.id,
+                b.vulnerability_id,
+                b.package,
+                b.versions.join(", "),
+                b.severity,
+                b.due,
+                b.status
+            ));
+        }
+    };
+    if r.previous_artifact_id.is_some() {
+        list("new", &r.new);
+    }
+    list("regressed", &r.regressed);
+    list("gone", &r.gone);
     out
 }
 
@@ -363,6 +411,7 @@ pub fn json(result: &ScanResult) -> Value {
         })).collect::<Vec<_>>(),
         "expired_exceptions": result.expired_exceptions,
         "policy_sources": result.policy_sources,
+        "record": result.record,
         "warnings": result.warnings,
         "problems": result.problems.iter().map(|p| json!({
             "advisory_id": p.advisory_id,

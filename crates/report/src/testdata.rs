@@ -128,6 +128,7 @@ pub(crate) fn sample() -> ScanResult {
         },
         expired_exceptions: vec![],
         policy_sources: vec!["patchwarden.toml".into()],
+        record: None,
     }
 }
 

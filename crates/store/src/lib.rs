@@ -8,10 +8,15 @@
 mod advisories;
 mod feeds;
 mod migrations;
+mod portfolio;
 pub mod testing;
 
 pub use advisories::{AdvisoryImport, RecordRef};
 pub use feeds::{EpssRow, KevRow, NvdImport, NvdRow, SourceMeta, SourceStatus};
+pub use portfolio::{
+    Artifact, AuditEntry, Deployment, Environment, FindingFilter, FindingRow, Membership,
+    NewArtifact, NewException, Patch, Product, Project, StoredComponent, StoredException, Write,
+};
 
 use std::path::Path;
 
@@ -48,6 +53,12 @@ pub enum StoreError {
         /// Cause.
         source: serde_json::Error,
     },
+    /// A named thing (product, project, finding...) does not exist.
+    #[error("{0}")]
+    NotFound(String),
+    /// A name is taken, or a change conflicts with the stored state.
+    #[error("{0}")]
+    Conflict(String),
     /// The database directory could not be created.
     #[error("cannot create directory {path}: {source}")]
     Directory {
@@ -214,6 +225,11 @@ impl Store {
                             .execute(&mut *conn)
                             .await?;
                         sqlx::query("PRAGMA cache_size = -16384")
+                            .execute(&mut *conn)
+                            .await?;
+                        // Writers queue (BEGIN IMMEDIATE) rather than fail: a re-evaluation
+                        // of a large portfolio can hold the write lock for seconds.
+                        sqlx::query("PRAGMA busy_timeout = 60000")
                             .execute(&mut *conn)
                             .await?;
                     }

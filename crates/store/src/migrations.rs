@@ -36,6 +36,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0004_without_rowid.sql"),
         include_str!("../migrations/postgres/0004_without_rowid.sql"),
     ),
+    (
+        5,
+        "portfolio: products, projects, artifacts, findings, environments, audit log",
+        include_str!("../migrations/sqlite/0005_portfolio.sql"),
+        include_str!("../migrations/postgres/0005_portfolio.sql"),
+    ),
 ];
 
 #[derive(Debug)]
@@ -149,7 +155,7 @@ mod tests {
 
     #[tokio::test]
     async fn sqlite_databases_from_every_earlier_version_upgrade() {
-        for version in [2, 3] {
+        for version in [2, 3, 4] {
             let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
             let path = dir.path().join("old.db");
             let url = format!("sqlite://{}?mode=rwc", path.display());
@@ -163,7 +169,7 @@ mod tests {
         let Some(admin) = crate::testing::postgres_url() else {
             return;
         };
-        for version in [2, 3] {
+        for version in [2, 3, 4] {
             let url = crate::testing::fresh_postgres_database(&admin)
                 .await
                 .unwrap_or_else(|e| panic!("{e}"));

@@ -93,6 +93,7 @@ pub(super) struct Plan {
     pub repo_tags: Vec<String>,
     pub os: Option<String>,
     pub architecture: Option<String>,
+    pub created: Option<String>,
     pub diff_ids: Vec<String>,
 }
 
@@ -468,6 +469,8 @@ fn read_config(bytes: &[u8], plan: &mut Plan) -> Result<(), Problem> {
         #[serde(default)]
         architecture: Option<String>,
         #[serde(default)]
+        created: Option<String>,
+        #[serde(default)]
         rootfs: Option<RootFs>,
     }
     #[derive(Deserialize)]
@@ -479,6 +482,7 @@ fn read_config(bytes: &[u8], plan: &mut Plan) -> Result<(), Problem> {
         .map_err(|e| Problem::Malformed(format!("image config: {e}")))?;
     plan.os = config.os.filter(|s| !s.is_empty());
     plan.architecture = config.architecture.filter(|s| !s.is_empty());
+    plan.created = config.created.filter(|s| !s.is_empty());
     plan.diff_ids = config.rootfs.map(|r| r.diff_ids).unwrap_or_default();
     Ok(())
 }

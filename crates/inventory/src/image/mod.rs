@@ -141,6 +141,8 @@ pub struct Image {
     pub os: Option<String>,
     /// Architecture from the config (`amd64`).
     pub architecture: Option<String>,
+    /// When the image was built (the config's `created`, RFC 3339).
+    pub created: Option<String>,
     /// Things left out or not resolved, one line each.
     pub warnings: Vec<String>,
 }
@@ -358,6 +360,7 @@ fn read(path: &Path, wanted: &dyn Fn(&str) -> bool, limits: &Limits) -> Result<I
             repo_tags: plan.repo_tags,
             os: plan.os,
             architecture: plan.architecture,
+            created: plan.created,
             warnings: warnings.finish(),
         });
     }
