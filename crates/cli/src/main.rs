@@ -455,7 +455,18 @@ async fn open_store(global: &Global) -> Result<Store> {
     Ok(Store::open(&target).await?)
 }
 
+/// Now, RFC 3339 in UTC to the second. `PATCHWARDEN_NOW` (an RFC 3339 time) replaces the
+/// clock, for tests and for replaying a past day (SLA clocks, acceptance expiry).
 fn now_rfc3339() -> String {
+    if let Ok(fixed) = std::env::var("PATCHWARDEN_NOW")
+        && let Ok(t) =
+            time::OffsetDateTime::parse(&fixed, &time::format_description::well_known::Rfc3339)
+        && let Ok(text) = t
+            .to_offset(time::UtcOffset::UTC)
+            .format(&time::format_description::well_known::Rfc3339)
+    {
+        return text;
+    }
     time::OffsetDateTime::now_utc()
         .replace_nanosecond(0)
         .ok()
