@@ -1033,6 +1033,14 @@ impl Write {
         &self.at
     }
 
+    /// Whether a statement binding a nullable `f64` may be cached. sqlx 0.9's `Any` driver
+    /// declares a NULL `f64` as PostgreSQL `float4`; a cached statement first prepared with a
+    /// NULL score then rejects a real one ("incorrect binary data format"). Preparing such
+    /// statements afresh on PostgreSQL declares each execution's own types.
+    fn floats_cacheable(&self) -> bool {
+        self.backend == Backend::Sqlite
+    }
+
     /// Commits every change and its audit entries.
     pub async fn commit(self) -> Result<(), StoreError> {
         Ok(self.tx.commit().await?)
@@ -1495,6 +1503,7 @@ impl Write {
                 $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, $33)
              RETURNING id",
         )
+        .persistent(self.floats_cacheable())
         .bind(f.product_id)
         .bind(f.project_id)
         .bind(f.ecosystem.as_str())
@@ -1545,6 +1554,7 @@ impl Write {
                 verified_deployment_id = $28, updated_at = $29
              WHERE id = $30",
         )
+        .persistent(self.floats_cacheable())
         .bind(f.vulnerability_id.as_str())
         .bind(list_json(&f.ids))
         .bind(list_json(&f.versions))
