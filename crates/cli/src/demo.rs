@@ -9,7 +9,7 @@ use patchwarden_store::Store;
 use rust_embed::RustEmbed;
 use serde_json::json;
 
-use crate::{DemoArgs, Format, Global, now_rfc3339, record, write_output};
+use crate::{DemoArgs, Format, Global, now_rfc3339, write_output};
 
 /// The repository's `examples/` folder: demo advisories and demo projects.
 #[derive(RustEmbed)]
@@ -77,7 +77,24 @@ pub async fn run(global: &Global, args: DemoArgs) -> Result<u8> {
     for project in &projects {
         let mut result = patchwarden_engine::scan(&store, &portfolio.join(project), &now).await?;
         result.target = format!("demo/{project}");
-        record(&store, &result).await?;
+        // Each demo project is recorded in the portfolio (product `demo`), so that
+        // `patchwarden findings list` and the other portfolio commands have data to show.
+        let scan_json = patchwarden_report::json(&result).to_string();
+        let summary = patchwarden_engine::portfolio::record(
+            &store,
+            &mut result,
+            &patchwarden_engine::Evaluation::default(),
+            &patchwarden_engine::portfolio::RecordTarget {
+                product: "demo",
+                project,
+                artifact: Some("demo"),
+                commit: None,
+                actor: &crate::portfolio_cmd::actor(global),
+            },
+            &scan_json,
+        )
+        .await?;
+        result.record = Some(summary);
         match args.output.format {
             Format::Table => {
                 text.push_str(&format!("\n== {project} ==\n"));
@@ -97,8 +114,9 @@ pub async fn run(global: &Global, args: DemoArgs) -> Result<u8> {
     match args.output.format {
         Format::Table => {
             text.push_str(&format!(
-                "\n{} demo advisories imported; database: {}\n",
+                "\n{} demo advisories imported; database: {}\nThe projects are recorded in the portfolio as product `demo`: try `patchwarden --database {} findings list`.\n",
                 imported.stats.inserted + imported.stats.updated + imported.stats.unchanged,
+                database,
                 database
             ));
             write_output(args.output.output.as_deref(), &text)?;
