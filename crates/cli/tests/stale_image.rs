@@ -96,7 +96,11 @@ fn stale_images_become_findings_and_rebuilds_fix_them(db: &str) {
     assert_eq!(f["overdue"], true);
     let id = f["id"].as_i64().unwrap_or_default();
     let overdue = json_stdout(at(db, "2026-11-20T10:00:00Z").args([
-        "findings", "list", "--overdue", "--format", "json",
+        "findings",
+        "list",
+        "--overdue",
+        "--format",
+        "json",
     ]));
     assert!(
         overdue

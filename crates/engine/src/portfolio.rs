@@ -632,7 +632,10 @@ async fn reconcile(
     }
     present.sort();
     present.dedup();
-    w.set_artifact_findings(artifact_id, &present).await?;
+    // A re-evaluation usually changes nothing: leave the artifact's rows alone then.
+    if mode == Mode::Record || w.artifact_finding_ids(artifact_id).await? != present {
+        w.set_artifact_findings(artifact_id, &present).await?;
+    }
     Ok(changes)
 }
 
@@ -964,6 +967,12 @@ pub async fn reevaluate(
         return Ok(ReevaluationReport::default());
     }
     let components = store.latest_components().await?;
+    tracing::info!(
+        "re-evaluation: {} projects, {} distinct components read in {:?}",
+        latest.len(),
+        components.len(),
+        started.elapsed()
+    );
     // Match each distinct package version once. While matching, a component's location is
     // its row id, so that each finding leads back to it.
     let inventory = Inventory {
@@ -993,7 +1002,17 @@ pub async fn reevaluate(
     }
     let mut vulnerable: Vec<i64> = by_component.keys().copied().collect();
     vulnerable.sort();
+    tracing::info!(
+        "re-evaluation: {} vulnerable components matched at {:?}",
+        vulnerable.len(),
+        started.elapsed()
+    );
     let memberships = store.latest_memberships(&vulnerable).await?;
+    tracing::info!(
+        "re-evaluation: {} placements read at {:?}",
+        memberships.len(),
+        started.elapsed()
+    );
     let mut by_artifact: HashMap<i64, Vec<Finding>> = HashMap::new();
     for m in memberships {
         for f in by_component.get(&m.component_id).into_iter().flatten() {

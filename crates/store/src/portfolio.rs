@@ -405,6 +405,14 @@ fn list_json(list: &[String]) -> String {
     serde_json::to_string(list).unwrap_or_else(|_| "[]".into())
 }
 
+/// A nullable float as text, for `CAST($n AS DOUBLE PRECISION)`. sqlx 0.9's `Any` driver
+/// declares a NULL `f64` as PostgreSQL `float4`, so a cached statement first run with a NULL
+/// score rejects a real one later ("incorrect binary data format"); text is declared the same
+/// way whatever the value. Rust prints the shortest text that reads back to the same f64.
+fn float_text(v: Option<f64>) -> Option<String> {
+    v.filter(|x| x.is_finite()).map(|x| x.to_string())
+}
+
 fn finding_from(row: &AnyRow) -> Result<FindingRow, StoreError> {
     Ok(FindingRow {
         id: row.try_get(0)?,
@@ -1033,14 +1041,6 @@ impl Write {
         &self.at
     }
 
-    /// Whether a statement binding a nullable `f64` may be cached. sqlx 0.9's `Any` driver
-    /// declares a NULL `f64` as PostgreSQL `float4`; a cached statement first prepared with a
-    /// NULL score then rejects a real one ("incorrect binary data format"). Preparing such
-    /// statements afresh on PostgreSQL declares each execution's own types.
-    fn floats_cacheable(&self) -> bool {
-        self.backend == Backend::Sqlite
-    }
-
     /// Commits every change and its audit entries.
     pub async fn commit(self) -> Result<(), StoreError> {
         Ok(self.tx.commit().await?)
@@ -1499,11 +1499,11 @@ impl Write {
                 epss, published, first_seen, last_seen, first_artifact_id, last_artifact_id, due,
                 sla_days, status, status_reason, closed_by_system, accepted_by, accepted_until,
                 fixed_at, fixed_artifact_id, verified_at, verified_deployment_id, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18,
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, CAST($13 AS DOUBLE PRECISION),
+                $14, $15, CAST($16 AS DOUBLE PRECISION), $17, $18,
                 $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, $33)
              RETURNING id",
         )
-        .persistent(self.floats_cacheable())
         .bind(f.product_id)
         .bind(f.project_id)
         .bind(f.ecosystem.as_str())
@@ -1516,10 +1516,10 @@ impl Write {
         .bind(f.summary.as_deref())
         .bind(f.severity.as_str())
         .bind(f.cvss_vector.as_deref())
-        .bind(f.cvss_score)
+        .bind(float_text(f.cvss_score))
         .bind(list_json(&f.fixed_versions))
         .bind(i64::from(f.kev))
-        .bind(f.epss)
+        .bind(float_text(f.epss))
         .bind(f.published.as_deref())
         .bind(f.first_seen.as_str())
         .bind(f.last_seen.as_str())
@@ -1546,15 +1546,15 @@ impl Write {
     pub async fn update_finding(&mut self, f: &FindingRow) -> Result<(), StoreError> {
         sqlx::query(
             "UPDATE findings SET vulnerability_id = $1, ids = $2, versions = $3, purl = $4, path = $5,
-                summary = $6, severity = $7, cvss_vector = $8, cvss_score = $9, fixed_versions = $10,
-                kev = $11, epss = $12, published = $13, first_seen = $14, last_seen = $15,
+                summary = $6, severity = $7, cvss_vector = $8,
+                cvss_score = CAST($9 AS DOUBLE PRECISION), fixed_versions = $10,
+                kev = $11, epss = CAST($12 AS DOUBLE PRECISION), published = $13, first_seen = $14, last_seen = $15,
                 first_artifact_id = $16, last_artifact_id = $17, due = $18, sla_days = $19,
                 status = $20, status_reason = $21, closed_by_system = $22, accepted_by = $23,
                 accepted_until = $24, fixed_at = $25, fixed_artifact_id = $26, verified_at = $27,
                 verified_deployment_id = $28, updated_at = $29
              WHERE id = $30",
         )
-        .persistent(self.floats_cacheable())
         .bind(f.vulnerability_id.as_str())
         .bind(list_json(&f.ids))
         .bind(list_json(&f.versions))
@@ -1563,10 +1563,10 @@ impl Write {
         .bind(f.summary.as_deref())
         .bind(f.severity.as_str())
         .bind(f.cvss_vector.as_deref())
-        .bind(f.cvss_score)
+        .bind(float_text(f.cvss_score))
         .bind(list_json(&f.fixed_versions))
         .bind(i64::from(f.kev))
-        .bind(f.epss)
+        .bind(float_text(f.epss))
         .bind(f.published.as_deref())
         .bind(f.first_seen.as_str())
         .bind(f.last_seen.as_str())
@@ -1622,6 +1622,17 @@ impl Write {
             q.execute(&mut *self.tx).await?;
         }
         Ok(())
+    }
+
+    /// The ids of the findings an artifact has, ascending.
+    pub async fn artifact_finding_ids(&mut self, artifact_id: i64) -> Result<Vec<i64>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT finding_id FROM artifact_findings WHERE artifact_id = $1 ORDER BY finding_id",
+        )
+        .bind(artifact_id)
+        .fetch_all(&mut *self.tx)
+        .await?;
+        rows.iter().map(|r| Ok(r.try_get(0)?)).collect()
     }
 
     /// Whether an artifact had a finding.
