@@ -704,6 +704,14 @@ struct Listed<'a> {
     overdue: bool,
 }
 
+/// A decision that carries only a reason.
+fn because(reason: &str) -> Decision<'_> {
+    Decision {
+        reason: Some(reason),
+        ..Decision::default()
+    }
+}
+
 pub async fn findings(global: &Global, command: FindingsCommand) -> Result<u8> {
     let now = now_rfc3339();
     let today = today();
@@ -886,28 +894,14 @@ pub async fn findings(global: &Global, command: FindingsCommand) -> Result<u8> {
             .await?,
         ),
         FindingsCommand::Reopen { id, reason } => decided(
-            portfolio::decide(
-                &store,
-                id,
-                &Action::Reopen,
-                &Decision {
-                    reason: Some(&reason),
-                    ..Decision::default()
-                },
-                &actor,
-                &now,
-            )
-            .await?,
+            portfolio::decide(&store, id, &Action::Reopen, &because(&reason), &actor, &now).await?,
         ),
         FindingsCommand::NotAffected { id, reason } => decided(
             portfolio::decide(
                 &store,
                 id,
                 &Action::NotAffected,
-                &Decision {
-                    reason: Some(&reason),
-                    ..Decision::default()
-                },
+                &because(&reason),
                 &actor,
                 &now,
             )
@@ -918,10 +912,7 @@ pub async fn findings(global: &Global, command: FindingsCommand) -> Result<u8> {
                 &store,
                 id,
                 &Action::FalsePositive,
-                &Decision {
-                    reason: Some(&reason),
-                    ..Decision::default()
-                },
+                &because(&reason),
                 &actor,
                 &now,
             )

@@ -470,44 +470,13 @@ async fn reconcile(
                     ids: o.ids.clone(),
                     versions: o.versions.clone(),
                 };
-                let mut row = FindingRow {
-                    id: 0,
-                    product_id,
-                    product: String::new(),
-                    project_id,
-                    project: String::new(),
-                    ecosystem: key.0.clone(),
-                    package: key.1.clone(),
-                    vulnerability_id: key.2.clone(),
-                    ids: Vec::new(),
-                    versions: Vec::new(),
-                    purl: None,
-                    path: None,
-                    summary: None,
-                    severity: String::new(),
-                    cvss_vector: None,
-                    cvss_score: None,
-                    fixed_versions: Vec::new(),
-                    kev: false,
-                    epss: None,
-                    published: None,
-                    first_seen: first_seen.clone(),
-                    last_seen: at.clone(),
-                    first_artifact_id: Some(artifact_id),
-                    last_artifact_id: Some(artifact_id),
-                    due: String::new(),
-                    sla_days: 0,
-                    status: Status::Open.as_str().to_string(),
-                    status_reason: None,
-                    closed_by_system: false,
-                    accepted_by: None,
-                    accepted_until: None,
-                    fixed_at: None,
-                    fixed_artifact_id: None,
-                    verified_at: None,
-                    verified_deployment_id: None,
-                    updated_at: at.clone(),
-                };
+                let mut row = new_row(
+                    (product_id, project_id),
+                    key.clone(),
+                    &first_seen,
+                    &at,
+                    artifact_id,
+                );
                 refresh(&mut row, &o);
                 evaluation_decision(&mut row, &o.finding);
                 row.id = w.insert_finding(&row).await?;
@@ -616,16 +585,7 @@ async fn reconcile(
             });
             changes.closed += 1;
         }
-        w.update_finding(&row).await?;
-        w.audit(
-            event.action(),
-            "finding",
-            row.id,
-            Some(product_id),
-            Some(&audit_view(s)),
-            Some(&audit_view(&row)),
-        )
-        .await?;
+        save(w, event.action(), product_id, s, &row).await?;
         if event == Event::Fixed {
             changes.gone.push(row);
         }
@@ -637,6 +597,76 @@ async fn reconcile(
         w.set_artifact_findings(artifact_id, &present).await?;
     }
     Ok(changes)
+}
+
+/// Writes a finding's change with its audit entry.
+async fn save(
+    w: &mut Write,
+    action: &str,
+    product_id: i64,
+    before: &FindingRow,
+    after: &FindingRow,
+) -> Result<(), EngineError> {
+    w.update_finding(after).await?;
+    w.audit(
+        action,
+        "finding",
+        after.id,
+        Some(product_id),
+        Some(&audit_view(before)),
+        Some(&audit_view(after)),
+    )
+    .await?;
+    Ok(())
+}
+
+/// A new open finding of a project, first seen at `first_seen` in artifact `artifact_id`;
+/// the caller fills in what the match says.
+fn new_row(
+    (product_id, project_id): (i64, i64),
+    (ecosystem, package, vulnerability_id): (String, String, String),
+    first_seen: &str,
+    at: &str,
+    artifact_id: i64,
+) -> FindingRow {
+    FindingRow {
+        id: 0,
+        product_id,
+        product: String::new(),
+        project_id,
+        project: String::new(),
+        ecosystem,
+        package,
+        vulnerability_id,
+        ids: Vec::new(),
+        versions: Vec::new(),
+        purl: None,
+        path: None,
+        summary: None,
+        severity: String::new(),
+        cvss_vector: None,
+        cvss_score: None,
+        fixed_versions: Vec::new(),
+        kev: false,
+        epss: None,
+        published: None,
+        first_seen: first_seen.to_string(),
+        last_seen: at.to_string(),
+        first_artifact_id: Some(artifact_id),
+        last_artifact_id: Some(artifact_id),
+        due: String::new(),
+        sla_days: 0,
+        status: Status::Open.as_str().to_string(),
+        status_reason: None,
+        closed_by_system: false,
+        accepted_by: None,
+        accepted_until: None,
+        fixed_at: None,
+        fixed_artifact_id: None,
+        verified_at: None,
+        verified_deployment_id: None,
+        updated_at: at.to_string(),
+    }
 }
 
 /// Whether an image artifact is stale, and since when.
@@ -695,16 +725,7 @@ async fn stale_finding(
                 apply_event(&mut new, next, event, &at, artifact_id);
                 new.last_seen = at.clone();
                 new.last_artifact_id = Some(artifact_id);
-                w.update_finding(&new).await?;
-                w.audit(
-                    event.action(),
-                    "finding",
-                    new.id,
-                    Some(product_id),
-                    Some(&audit_view(row)),
-                    Some(&audit_view(&new)),
-                )
-                .await?;
+                save(w, event.action(), product_id, row, &new).await?;
                 if event == Event::Regressed {
                     changes.regressed.push(new);
                 }
@@ -714,47 +735,25 @@ async fn stale_finding(
             Ok(row.id)
         }
         None => {
-            let row = FindingRow {
-                id: 0,
-                product_id,
-                product: String::new(),
-                project_id,
-                project: String::new(),
-                ecosystem: IMAGE_ECOSYSTEM.into(),
-                package: s.image.clone(),
-                vulnerability_id: STALE_IMAGE_ID.into(),
-                ids: vec![STALE_IMAGE_ID.into()],
-                versions: Vec::new(),
-                purl: None,
-                path: None,
-                summary: Some(format!(
-                    "image not rebuilt since {}: base image updates are missing",
-                    since.get(..10).unwrap_or(&since)
-                )),
-                severity: s.severity.as_str().to_string(),
-                cvss_vector: None,
-                cvss_score: None,
-                fixed_versions: Vec::new(),
-                kev: false,
-                epss: None,
-                published: None,
-                first_seen: since.clone(),
-                last_seen: at.clone(),
-                first_artifact_id: Some(artifact_id),
-                last_artifact_id: Some(artifact_id),
-                due: due.to_string(),
-                sla_days: i64::from(s.sla_days),
-                status: Status::Open.as_str().into(),
-                status_reason: None,
-                closed_by_system: false,
-                accepted_by: None,
-                accepted_until: None,
-                fixed_at: None,
-                fixed_artifact_id: None,
-                verified_at: None,
-                verified_deployment_id: None,
-                updated_at: at.clone(),
-            };
+            let mut row = new_row(
+                (product_id, project_id),
+                (
+                    IMAGE_ECOSYSTEM.into(),
+                    s.image.clone(),
+                    STALE_IMAGE_ID.into(),
+                ),
+                &since,
+                &at,
+                artifact_id,
+            );
+            row.ids = vec![STALE_IMAGE_ID.into()];
+            row.summary = Some(format!(
+                "image not rebuilt since {}: base image updates are missing",
+                since.get(..10).unwrap_or(&since)
+            ));
+            row.severity = s.severity.as_str().to_string();
+            row.due = due.to_string();
+            row.sla_days = i64::from(s.sla_days);
             let id = w.insert_finding(&row).await?;
             w.audit(
                 "finding.created",
@@ -1151,16 +1150,7 @@ pub async fn deploy(
             new.verified_at = Some(deployed_at.to_string());
             new.verified_deployment_id = Some(deployment.id);
             new.updated_at = now.to_string();
-            w.update_finding(&new).await?;
-            w.audit(
-                "finding.verified",
-                "finding",
-                new.id,
-                Some(artifact.product_id),
-                Some(&audit_view(&row)),
-                Some(&audit_view(&new)),
-            )
-            .await?;
+            save(&mut w, "finding.verified", artifact.product_id, &row, &new).await?;
             verified.push(Brief::of(&new));
         }
     }

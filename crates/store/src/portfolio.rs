@@ -413,6 +413,44 @@ fn float_text(v: Option<f64>) -> Option<String> {
     v.filter(|x| x.is_finite()).map(|x| x.to_string())
 }
 
+/// A statement of the `Any` driver.
+type AnyQuery<'q> = sqlx::query::Query<'q, Any, sqlx::any::AnyArguments>;
+
+/// Binds a finding's columns from `vulnerability_id` to `updated_at`, in table order: the
+/// shared tail of the insert and the update.
+fn bind_finding<'q>(query: AnyQuery<'q>, f: &'q FindingRow) -> AnyQuery<'q> {
+    query
+        .bind(f.vulnerability_id.as_str())
+        .bind(list_json(&f.ids))
+        .bind(list_json(&f.versions))
+        .bind(f.purl.as_deref())
+        .bind(f.path.as_deref())
+        .bind(f.summary.as_deref())
+        .bind(f.severity.as_str())
+        .bind(f.cvss_vector.as_deref())
+        .bind(float_text(f.cvss_score))
+        .bind(list_json(&f.fixed_versions))
+        .bind(i64::from(f.kev))
+        .bind(float_text(f.epss))
+        .bind(f.published.as_deref())
+        .bind(f.first_seen.as_str())
+        .bind(f.last_seen.as_str())
+        .bind(f.first_artifact_id)
+        .bind(f.last_artifact_id)
+        .bind(f.due.as_str())
+        .bind(f.sla_days)
+        .bind(f.status.as_str())
+        .bind(f.status_reason.as_deref())
+        .bind(i64::from(f.closed_by_system))
+        .bind(f.accepted_by.as_deref())
+        .bind(f.accepted_until.as_deref())
+        .bind(f.fixed_at.as_deref())
+        .bind(f.fixed_artifact_id)
+        .bind(f.verified_at.as_deref())
+        .bind(f.verified_deployment_id)
+        .bind(f.updated_at.as_str())
+}
+
 fn finding_from(row: &AnyRow) -> Result<FindingRow, StoreError> {
     Ok(FindingRow {
         id: row.try_get(0)?,
@@ -1493,7 +1531,7 @@ impl Write {
 
     /// Stores a new finding; returns its id. The caller audits it.
     pub async fn insert_finding(&mut self, f: &FindingRow) -> Result<i64, StoreError> {
-        let row = sqlx::query(
+        let query = sqlx::query(
             "INSERT INTO findings (product_id, project_id, ecosystem, package, vulnerability_id, ids,
                 versions, purl, path, summary, severity, cvss_vector, cvss_score, fixed_versions, kev,
                 epss, published, first_seen, last_seen, first_artifact_id, last_artifact_id, due,
@@ -1507,44 +1545,14 @@ impl Write {
         .bind(f.product_id)
         .bind(f.project_id)
         .bind(f.ecosystem.as_str())
-        .bind(f.package.as_str())
-        .bind(f.vulnerability_id.as_str())
-        .bind(list_json(&f.ids))
-        .bind(list_json(&f.versions))
-        .bind(f.purl.as_deref())
-        .bind(f.path.as_deref())
-        .bind(f.summary.as_deref())
-        .bind(f.severity.as_str())
-        .bind(f.cvss_vector.as_deref())
-        .bind(float_text(f.cvss_score))
-        .bind(list_json(&f.fixed_versions))
-        .bind(i64::from(f.kev))
-        .bind(float_text(f.epss))
-        .bind(f.published.as_deref())
-        .bind(f.first_seen.as_str())
-        .bind(f.last_seen.as_str())
-        .bind(f.first_artifact_id)
-        .bind(f.last_artifact_id)
-        .bind(f.due.as_str())
-        .bind(f.sla_days)
-        .bind(f.status.as_str())
-        .bind(f.status_reason.as_deref())
-        .bind(i64::from(f.closed_by_system))
-        .bind(f.accepted_by.as_deref())
-        .bind(f.accepted_until.as_deref())
-        .bind(f.fixed_at.as_deref())
-        .bind(f.fixed_artifact_id)
-        .bind(f.verified_at.as_deref())
-        .bind(f.verified_deployment_id)
-        .bind(f.updated_at.as_str())
-        .fetch_one(&mut *self.tx)
-        .await?;
+        .bind(f.package.as_str());
+        let row = bind_finding(query, f).fetch_one(&mut *self.tx).await?;
         Ok(row.try_get(0)?)
     }
 
     /// Writes every changeable column of a stored finding. The caller audits it.
     pub async fn update_finding(&mut self, f: &FindingRow) -> Result<(), StoreError> {
-        sqlx::query(
+        let query = sqlx::query(
             "UPDATE findings SET vulnerability_id = $1, ids = $2, versions = $3, purl = $4, path = $5,
                 summary = $6, severity = $7, cvss_vector = $8,
                 cvss_score = CAST($9 AS DOUBLE PRECISION), fixed_versions = $10,
@@ -1554,39 +1562,11 @@ impl Write {
                 accepted_until = $24, fixed_at = $25, fixed_artifact_id = $26, verified_at = $27,
                 verified_deployment_id = $28, updated_at = $29
              WHERE id = $30",
-        )
-        .bind(f.vulnerability_id.as_str())
-        .bind(list_json(&f.ids))
-        .bind(list_json(&f.versions))
-        .bind(f.purl.as_deref())
-        .bind(f.path.as_deref())
-        .bind(f.summary.as_deref())
-        .bind(f.severity.as_str())
-        .bind(f.cvss_vector.as_deref())
-        .bind(float_text(f.cvss_score))
-        .bind(list_json(&f.fixed_versions))
-        .bind(i64::from(f.kev))
-        .bind(float_text(f.epss))
-        .bind(f.published.as_deref())
-        .bind(f.first_seen.as_str())
-        .bind(f.last_seen.as_str())
-        .bind(f.first_artifact_id)
-        .bind(f.last_artifact_id)
-        .bind(f.due.as_str())
-        .bind(f.sla_days)
-        .bind(f.status.as_str())
-        .bind(f.status_reason.as_deref())
-        .bind(i64::from(f.closed_by_system))
-        .bind(f.accepted_by.as_deref())
-        .bind(f.accepted_until.as_deref())
-        .bind(f.fixed_at.as_deref())
-        .bind(f.fixed_artifact_id)
-        .bind(f.verified_at.as_deref())
-        .bind(f.verified_deployment_id)
-        .bind(f.updated_at.as_str())
-        .bind(f.id)
-        .execute(&mut *self.tx)
-        .await?;
+        );
+        bind_finding(query, f)
+            .bind(f.id)
+            .execute(&mut *self.tx)
+            .await?;
         Ok(())
     }
 
