@@ -14,6 +14,57 @@ pub fn patchwarden(db: &Path) -> Command {
     cmd
 }
 
+/// The binary with `--database DB` (a SQLite path or a PostgreSQL URL), inheriting none of
+/// the variables that set the clock, the actor or the test pause of `scan --record`.
+pub fn pw(db: &str) -> Command {
+    let mut cmd = patchwarden(Path::new(db));
+    cmd.env_remove("PATCHWARDEN_NOW")
+        .env_remove("PATCHWARDEN_ACTOR")
+        .env_remove("PATCHWARDEN_TEST_PAUSE_IN_RECORD_MS");
+    cmd
+}
+
+/// Runs a future to completion on a fresh single-threaded runtime.
+pub fn block_on<F: std::future::Future>(future: F) -> F::Output {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap_or_else(|e| panic!("{e}"))
+        .block_on(future)
+}
+
+/// Opens the database `db` with the store (as the binary does), runs `sql` on its pool and
+/// gives every row's first column as text (numbers and text alike), or the database's error.
+pub fn sql_column(db: &str, sql: &str) -> Result<Vec<String>, String> {
+    use sqlx::Row;
+    block_on(async {
+        let store = patchwarden_store::Store::open(db)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let result = sqlx::query(sqlx::AssertSqlSafe(sql.to_string()))
+            .fetch_all(store.pool())
+            .await;
+        store.close().await;
+        let rows = result.map_err(|e| e.to_string())?;
+        Ok(rows
+            .iter()
+            .map(|row| {
+                row.try_get::<i64, _>(0)
+                    .map(|n| n.to_string())
+                    .or_else(|_| row.try_get::<String, _>(0))
+                    .unwrap_or_else(|e| panic!("{sql}: {e}"))
+            })
+            .collect())
+    })
+}
+
+/// The single number `sql` (a `SELECT COUNT(*) ...`) gives on `db`.
+pub fn sql_count(db: &str, sql: &str) -> i64 {
+    let column = sql_column(db, sql).unwrap_or_else(|e| panic!("{sql}: {e}"));
+    assert_eq!(column.len(), 1, "{sql}: {column:?}");
+    column[0].parse().unwrap_or_else(|e| panic!("{sql}: {e}"))
+}
+
 /// A fresh, empty PostgreSQL database URL on the test server, or `None` after the store's
 /// test support printed why the PostgreSQL half is skipped.
 pub fn fresh_postgres_url() -> Option<String> {
