@@ -416,6 +416,26 @@ pub async fn product(global: &Global, command: ProductCommand) -> Result<u8> {
     }
 }
 
+/// Fails with a clear message when a product (or a project of it) named in a filter does not
+/// exist: an empty list would hide a typo.
+async fn check_names(store: &Store, product: Option<&str>, project: Option<&str>) -> Result<()> {
+    if let Some(p) = product {
+        if store.product(p).await?.is_none() {
+            bail!("no product named {p} (see `patchwarden product list`)");
+        }
+        if let Some(j) = project
+            && store.project(p, j).await?.is_none()
+        {
+            bail!("no project {j} in product {p} (see `patchwarden project list --product {p}`)");
+        }
+    } else if let Some(j) = project
+        && !store.projects(None).await?.iter().any(|x| x.name == j)
+    {
+        bail!("no project named {j} (see `patchwarden project list`)");
+    }
+    Ok(())
+}
+
 fn is_active(f: &FindingRow) -> bool {
     Status::parse(&f.status).is_some_and(Status::is_active)
 }
@@ -442,6 +462,7 @@ pub async fn project(global: &Global, command: ProjectCommand) -> Result<u8> {
         }
         ProjectCommand::List { product, output } => {
             let store = open_store(global).await?;
+            check_names(&store, product.as_deref(), None).await?;
             let projects = store.projects(product.as_deref()).await?;
             let latest = store.latest_artifacts().await?;
             let rows: Vec<_> = projects
@@ -485,6 +506,7 @@ pub async fn artifact(global: &Global, command: ArtifactCommand) -> Result<u8> {
             project,
             output,
         } => {
+            check_names(&store, product.as_deref(), project.as_deref()).await?;
             let list = store
                 .artifacts(product.as_deref(), project.as_deref())
                 .await?;
@@ -524,19 +546,7 @@ pub async fn artifact(global: &Global, command: ArtifactCommand) -> Result<u8> {
                 .ok_or_else(|| anyhow!("no artifact {id}"))?;
             let components = store.artifact_components(id).await?;
             let deployments = store.deployments(Some(id)).await?;
-            let findings: Vec<FindingRow> = store
-                .findings(&FindingFilter {
-                    product: Some(a.product.clone()),
-                    project: Some(a.project.clone()),
-                    ..FindingFilter::default()
-                })
-                .await?
-                .into_iter()
-                .filter(|f| {
-                    f.last_artifact_id.is_some_and(|l| l >= id)
-                        && f.first_artifact_id.is_some_and(|first| first <= id)
-                })
-                .collect();
+            let findings = store.artifact_findings(id).await?;
             let doc = json!({
                 "artifact": a,
                 "components": components.iter().map(|c| json!({
@@ -738,6 +748,7 @@ pub async fn findings(global: &Global, command: FindingsCommand) -> Result<u8> {
     };
     match command {
         FindingsCommand::List { filter, output } => {
+            check_names(&store, filter.product.as_deref(), filter.project.as_deref()).await?;
             let mut statuses = Vec::new();
             for s in &filter.status {
                 if s.eq_ignore_ascii_case("active") {
@@ -964,6 +975,7 @@ pub async fn exception(global: &Global, command: ExceptionCommand) -> Result<u8>
             }
         }
         ExceptionCommand::List { product, output } => {
+            check_names(&store, product.as_deref(), None).await?;
             let list = store.exceptions(product.as_deref()).await?;
             render(&output, &list, || {
                 table(

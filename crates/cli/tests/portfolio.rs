@@ -1379,7 +1379,6 @@ fn bad_input_is_refused_and_changes_nothing_postgres() {
 // ---------------------------------------------------------------------------------------
 
 #[test]
-#[ignore = "bug: findings list --vulnerability drops `_` from the id (store::Store::findings), so x_NSWG-ECO-120 finds nothing"]
 fn vulnerability_filter_finds_ids_with_underscores() {
     let p = Portfolio::sqlite();
     p.record(
@@ -1398,7 +1397,6 @@ fn vulnerability_filter_finds_ids_with_underscores() {
 }
 
 #[test]
-#[ignore = "bug: artifact show lists findings by first/last artifact id range, so a finding absent from the artifact (fixed, then regressed later) is listed"]
 fn artifact_show_lists_only_what_the_artifact_had() {
     let p = Portfolio::sqlite();
     let old = p.demo("storefront");
@@ -1423,7 +1421,6 @@ fn artifact_show_lists_only_what_the_artifact_had() {
 }
 
 #[test]
-#[ignore = "bug: findings list and artifact list with an unknown --product exit 0 with an empty list; bad input should be exit 2 naming the product"]
 fn listing_an_unknown_product_is_an_error() {
     let p = Portfolio::sqlite();
     p.record(

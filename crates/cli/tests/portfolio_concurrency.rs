@@ -591,7 +591,6 @@ fn sigkill_during_scan_record_on_postgres() {
 // ---------------------------------------------------------------------------------------
 
 #[test]
-#[ignore = "bug: processes opening a new SQLite file at once race in the migrations; one fails with `cannot migrate database ...: table ... already exists`"]
 fn processes_starting_on_a_new_sqlite_file_at_once() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let project = storefront(dir.path(), "storefront", "4.17.4");

@@ -246,12 +246,26 @@ impl Store {
                 .await
                 .map_err(open_error)?;
         }
-        migrations::run(&pool, backend)
-            .await
-            .map_err(|source| StoreError::Migrate {
-                target: redact(target),
-                source,
-            })?;
+        // Processes opening a new SQLite file at once race to create its tables: each
+        // migration is one transaction, so the loser finds a table the winner just created.
+        // Trying again sees the winner's migrations as applied. (PostgreSQL: sqlx takes an
+        // advisory lock around the whole run.)
+        let mut attempt = 0;
+        loop {
+            match migrations::run(&pool, backend).await {
+                Ok(()) => break,
+                Err(_) if backend == Backend::Sqlite && attempt < 20 => {
+                    attempt += 1;
+                    tokio::time::sleep(std::time::Duration::from_millis(20 * attempt)).await;
+                }
+                Err(source) => {
+                    return Err(StoreError::Migrate {
+                        target: redact(target),
+                        source,
+                    });
+                }
+            }
+        }
         let store = Store { pool, backend };
         advisories::upgrade(&store).await?;
         Ok(store)

@@ -860,9 +860,20 @@ impl Store {
             clauses.push("f.kev = 1".into());
         }
         if let Some(v) = &filter.vulnerability {
-            // The ids column is a JSON array of strings: match the quoted id.
-            let quoted = format!("%\"{}\"%", v.replace(['%', '_', '"'], ""));
-            clauses.push(format!("f.ids LIKE {}", bind(&quoted, &mut binds)));
+            // The ids column is a JSON array of strings: match the quoted id, with LIKE's
+            // wildcards escaped (`x_NSWG-ECO-120` has an underscore).
+            let mut escaped = String::new();
+            for c in v.chars().filter(|c| *c != '"') {
+                if matches!(c, '%' | '_' | '\\') {
+                    escaped.push('\\');
+                }
+                escaped.push(c);
+            }
+            let quoted = format!("%\"{escaped}\"%");
+            clauses.push(format!(
+                "f.ids LIKE {} ESCAPE '\\'",
+                bind(&quoted, &mut binds)
+            ));
         }
         let filter_sql = if clauses.is_empty() {
             String::new()
@@ -878,6 +889,20 @@ impl Store {
             q = q.bind(v.as_str());
         }
         let rows = q.fetch_all(&self.pool).await?;
+        rows.iter().map(finding_from).collect()
+    }
+
+    /// The findings an artifact had when it was recorded (or last re-evaluated).
+    pub async fn artifact_findings(&self, artifact_id: i64) -> Result<Vec<FindingRow>, StoreError> {
+        let sql = format!(
+            "SELECT {FINDING_COLUMNS} {FINDING_FROM}
+             WHERE f.id IN (SELECT finding_id FROM artifact_findings WHERE artifact_id = $1)
+             ORDER BY f.due, f.id"
+        );
+        let rows = sqlx::query(AssertSqlSafe(sql))
+            .bind(artifact_id)
+            .fetch_all(&self.pool)
+            .await?;
         rows.iter().map(finding_from).collect()
     }
 

@@ -713,14 +713,12 @@ async fn finds_ids_with_underscores(store: &Store) {
 }
 
 #[tokio::test]
-#[ignore = "bug: Store::findings strips `_` from the --vulnerability id, so ids like x_NSWG-ECO-120 never match"]
 async fn vulnerability_filter_with_underscore_on_sqlite() {
     let store = ok(Store::open("sqlite::memory:").await);
     finds_ids_with_underscores(&store).await;
 }
 
 #[tokio::test]
-#[ignore = "bug: Store::findings strips `_` from the --vulnerability id, so ids like x_NSWG-ECO-120 never match"]
 async fn vulnerability_filter_with_underscore_on_postgres() {
     let Some(admin) = testing::postgres_url() else {
         return;
