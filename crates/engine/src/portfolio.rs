@@ -427,30 +427,12 @@ async fn reconcile(
                 let changed = row != before;
                 if changed {
                     row.updated_at = at.clone();
-                    w.update_finding(&row).await?;
-                    if let Some(a) = action {
-                        w.audit(
-                            a,
-                            "finding",
-                            row.id,
-                            Some(product_id),
-                            Some(&audit_view(&before)),
-                            Some(&audit_view(&row)),
-                        )
-                        .await?;
-                    } else if rescored {
-                        w.audit(
-                            "finding.rescored",
-                            "finding",
-                            row.id,
-                            Some(product_id),
-                            Some(&audit_view(&before)),
-                            Some(&audit_view(&row)),
-                        )
-                        .await?;
-                    }
-                    if action.is_some() || rescored {
-                        changes.updated += 1;
+                    match action.or(rescored.then_some("finding.rescored")) {
+                        Some(label) => {
+                            save(w, label, product_id, &before, &row).await?;
+                            changes.updated += 1;
+                        }
+                        None => w.update_finding(&row).await?,
                     }
                 }
                 if lifecycle_status(&row).is_active() && action != Some(Event::Regressed.action()) {
