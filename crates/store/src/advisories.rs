@@ -39,7 +39,7 @@ impl Store {
         source: &str,
         now: &str,
     ) -> Result<AdvisoryImport, StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         // This source's own records: the ones a re-import can skip. Ids another source stored
         // are looked up per chunk in `add`.
         let rows = sqlx::query("SELECT id, modified FROM advisories WHERE source = $1")
@@ -539,7 +539,7 @@ impl Store {
         if state(self, "identities_dirty").await?.as_deref() != Some("1") {
             return Ok(());
         }
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         recluster(&mut tx, self.backend).await?;
         sqlx::query("UPDATE store_state SET value = '0' WHERE key = 'identities_dirty'")
             .execute(&mut *tx)
@@ -562,7 +562,7 @@ async fn state(store: &Store, key: &str) -> Result<Option<String>, StoreError> {
 /// before it existed, then computes any pending vulnerability identities.
 pub(crate) async fn upgrade(store: &Store) -> Result<(), StoreError> {
     if state(store, "aliases_indexed").await?.as_deref() != Some("1") {
-        let mut tx = store.pool.begin().await?;
+        let mut tx = store.begin_write().await?;
         let rows = sqlx::query("SELECT id, record FROM advisories")
             .fetch_all(&mut *tx)
             .await?;

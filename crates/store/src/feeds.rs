@@ -202,7 +202,7 @@ impl Store {
         meta: &SourceMeta,
         now: &str,
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query("DELETE FROM kev").execute(&mut *tx).await?;
         for part in rows.chunks(CHUNK) {
             let sql = format!(
@@ -237,7 +237,7 @@ impl Store {
         meta: &SourceMeta,
         now: &str,
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query("DELETE FROM epss").execute(&mut *tx).await?;
         for part in rows.chunks(CHUNK) {
             let sql = format!(
@@ -276,7 +276,7 @@ impl Store {
     /// was.
     pub async fn begin_nvd_import(&self) -> Result<NvdImport, StoreError> {
         Ok(NvdImport {
-            tx: self.pool.begin().await?,
+            tx: self.begin_write().await?,
             backend: self.backend,
         })
     }

@@ -615,12 +615,7 @@ const LATEST_ARTIFACTS: &str = "SELECT MAX(id) FROM artifacts GROUP BY project_i
 impl Store {
     /// Starts a write transaction acting as `actor` at `at` (RFC 3339).
     pub async fn write(&self, actor: &str, at: &str) -> Result<Write, StoreError> {
-        let tx = match self.backend {
-            // Take the write lock now: a deferred transaction that reads and then writes
-            // fails at once with "database is locked" when another writer got there first.
-            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
-            Backend::Postgres => self.pool.begin().await?,
-        };
+        let tx = self.begin_write().await?;
         Ok(Write {
             tx,
             backend: self.backend,
