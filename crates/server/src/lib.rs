@@ -1,5 +1,8 @@
-//! The HTTP server behind `patchwarden serve` (REST API, dashboard and scheduled jobs arrive
-//! with it). This version holds the liveness and readiness endpoints load balancers probe.
+//! The HTTP server behind `patchwarden serve`: the liveness and readiness endpoints load
+//! balancers probe, and the scheduled jobs ([`jobs`]). The REST API and the dashboard arrive
+//! with it.
+
+pub mod jobs;
 
 use axum::extract::State;
 use axum::http::StatusCode;

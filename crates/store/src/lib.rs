@@ -7,12 +7,14 @@
 
 mod advisories;
 mod feeds;
+mod jobs;
 mod migrations;
 mod portfolio;
 pub mod testing;
 
 pub use advisories::{AdvisoryImport, RecordRef};
 pub use feeds::{EpssRow, KevRow, NvdImport, NvdRow, SourceMeta, SourceStatus};
+pub use jobs::JobRun;
 pub use portfolio::{
     Artifact, AuditEntry, Deployment, Environment, FindingFilter, FindingRow, Membership,
     NewArtifact, NewException, Patch, Product, Project, StoredComponent, StoredException, Write,
