@@ -13,6 +13,8 @@ use serde::Deserialize;
 pub struct Config {
     /// Advisory feeds and freshness.
     pub intel: IntelConfig,
+    /// `patchwarden serve`: address and scheduled jobs.
+    pub serve: crate::serve_cmd::ServeConfig,
 }
 
 /// The default configuration file location.

@@ -8,6 +8,7 @@ mod demo;
 mod inventory_cmd;
 mod policy_files;
 mod portfolio_cmd;
+mod serve_cmd;
 mod version_cmd;
 
 use std::io::{IsTerminal, Write};
@@ -146,6 +147,13 @@ enum Command {
         #[command(flatten)]
         output: OutputArgs,
     },
+    /// Run the server: health endpoints (`/healthz`, `/readyz`) and the scheduled jobs
+    /// (advisory update then re-evaluation, reminders, stale-image check), until SIGINT or
+    /// SIGTERM stops it gracefully.
+    #[command(
+        after_help = "Several instances may share one PostgreSQL database: each scheduled slot of a job is claimed in the database and runs once. Jobs and the address come from the [serve] table of the configuration file (docs/config.md).\n\nExamples:\n  patchwarden serve\n  patchwarden serve --listen 0.0.0.0:8080 --database postgres://pw@db/patchwarden\n  patchwarden serve --no-jobs            # an instance that only answers requests"
+    )]
+    Serve(serve_cmd::ServeArgs),
     /// The audit log: every change with who, when, and the values before and after.
     #[command(
         after_help = "Examples:\n  patchwarden audit\n  patchwarden audit --finding 42\n  patchwarden audit --entity product --id 1 --format json"
@@ -372,15 +380,23 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     if !matches!(
         cli.command,
-        Command::Db(DbCommand::Import { .. } | DbCommand::Update { .. })
+        Command::Db(DbCommand::Import { .. } | DbCommand::Update { .. }) | Command::Serve(_)
     ) {
         no_huge_pages_for_short_commands();
     }
     init_logging(&cli.global);
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
+    // The server answers requests while a job runs: it gets worker threads; every other
+    // command is one pipeline and runs on this thread.
+    let runtime = if matches!(cli.command, Command::Serve(_)) {
+        tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+    } else {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+    };
+    let runtime = match runtime {
         Ok(r) => r,
         Err(e) => {
             eprintln!("patchwarden: error: cannot start the async runtime: {e}");
@@ -521,6 +537,7 @@ async fn run(cli: Cli) -> Result<u8> {
         Command::Exception(c) => portfolio_cmd::exception(&cli.global, c).await,
         Command::Reevaluate { output } => portfolio_cmd::reevaluate(&cli.global, &output).await,
         Command::Audit(a) => portfolio_cmd::audit(&cli.global, a).await,
+        Command::Serve(a) => serve_cmd::serve(&cli.global, a).await,
         Command::Db(DbCommand::Show { id, output }) => {
             db::show(&cli.global, &id, output.format, output.output).await
         }

@@ -229,7 +229,7 @@ pub async fn update(
     cache_dir: &Path,
     options: &FetchOptions,
     now: &str,
-    progress: &mut dyn FnMut(&FeedSource) -> Box<dyn Progress>,
+    progress: &mut (dyn FnMut(&FeedSource) -> Box<dyn Progress> + Send),
 ) -> Result<Vec<UpdateReport>, EngineError> {
     let client = fetch::client(options).map_err(|e| EngineError::Feed {
         path: "HTTP client".into(),
