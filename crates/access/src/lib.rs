@@ -15,4 +15,4 @@
 pub mod rules;
 pub mod secrets;
 
-pub use rules::{Principal, ProductScope, Role, RoleParseError};
+pub use rules::{Principal, ProductScope, Role, RoleParseError, valid_username};

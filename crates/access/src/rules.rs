@@ -82,6 +82,15 @@ impl FromStr for Role {
     }
 }
 
+/// Whether `name` may be a username: 1 to 64 characters, letters, digits and `. _ @ -`
+/// (an e-mail address fits), starting with a letter or digit.
+pub fn valid_username(name: &str) -> bool {
+    let mut chars = name.chars();
+    name.chars().count() <= 64
+        && chars.next().is_some_and(|c| c.is_alphanumeric())
+        && chars.all(|c| c.is_alphanumeric() || matches!(c, '.' | '_' | '@' | '-'))
+}
+
 /// The user a request or command acts as, with the products granted to it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Principal {
@@ -315,6 +324,16 @@ mod tests {
                     "{role} {product}"
                 );
             }
+        }
+    }
+
+    #[test]
+    fn usernames() {
+        for ok in ["alice", "a", "alice.smith@example.com", "ci-bot_2"] {
+            assert!(valid_username(ok), "{ok}");
+        }
+        for bad in ["", "-x", "has space", "tab\t", "a/b", &"x".repeat(65)] {
+            assert!(!valid_username(bad), "{bad}");
         }
     }
 

@@ -7,12 +7,14 @@
 
 mod advisories;
 mod feeds;
+mod identity;
 mod migrations;
 mod portfolio;
 pub mod testing;
 
 pub use advisories::{AdvisoryImport, RecordRef};
 pub use feeds::{EpssRow, KevRow, NvdImport, NvdRow, SourceMeta, SourceStatus};
+pub use identity::{ApiToken, Grant, LoginRecord, Session, TokenCheck, TokenState, User};
 pub use portfolio::{
     Artifact, AuditEntry, Deployment, Environment, FindingFilter, FindingRow, Membership,
     NewArtifact, NewException, Patch, Product, Project, StoredComponent, StoredException, Write,

@@ -42,6 +42,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0005_portfolio.sql"),
         include_str!("../migrations/postgres/0005_portfolio.sql"),
     ),
+    (
+        6,
+        "identity: users, product grants, API tokens, sessions, failed logins",
+        include_str!("../migrations/sqlite/0006_identity.sql"),
+        include_str!("../migrations/postgres/0006_identity.sql"),
+    ),
 ];
 
 #[derive(Debug)]
@@ -155,7 +161,7 @@ mod tests {
 
     #[tokio::test]
     async fn sqlite_databases_from_every_earlier_version_upgrade() {
-        for version in [2, 3, 4] {
+        for version in [2, 3, 4, 5] {
             let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
             let path = dir.path().join("old.db");
             let url = format!("sqlite://{}?mode=rwc", path.display());
@@ -169,7 +175,7 @@ mod tests {
         let Some(admin) = crate::testing::postgres_url() else {
             return;
         };
-        for version in [2, 3, 4] {
+        for version in [2, 3, 4, 5] {
             let url = crate::testing::fresh_postgres_database(&admin)
                 .await
                 .unwrap_or_else(|e| panic!("{e}"));
