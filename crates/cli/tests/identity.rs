@@ -452,6 +452,21 @@ fn bad_input(db: &str) {
     assert_eq!(sql_count(db, "SELECT COUNT(*) FROM api_tokens"), 0);
 }
 
+#[test]
+fn help_has_examples() {
+    for command in ["user", "token"] {
+        let out = patchwarden(std::path::Path::new("unused.db"))
+            .args([command, "--help"])
+            .output()
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(out.status.success());
+        assert!(
+            String::from_utf8_lossy(&out.stdout).contains("Examples:"),
+            "{command}"
+        );
+    }
+}
+
 fn sqlite_db() -> (tempfile::TempDir, String) {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let db = dir.path().join("pw.db").to_string_lossy().into_owned();
