@@ -5,6 +5,7 @@ mod config;
 mod cvss_cmd;
 mod db;
 mod demo;
+mod identity_cmd;
 mod inventory_cmd;
 mod policy_files;
 mod portfolio_cmd;
@@ -159,6 +160,19 @@ enum Command {
         after_help = "Examples:\n  patchwarden audit\n  patchwarden audit --finding 42\n  patchwarden audit --entity product --id 1 --format json"
     )]
     Audit(portfolio_cmd::AuditArgs),
+    /// Users of `patchwarden serve`: roles (admin, maintainer, auditor, partner), product
+    /// grants, passwords for the dashboard login. See docs/identity.md.
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  printf '%s\\n' \"$ADMIN_PASSWORD\" | patchwarden user add alice --role admin --password-stdin   # the first admin\n  patchwarden user add bob --role maintainer --grant shop --grant payments\n  patchwarden user add acme --role partner --grant shop\n  patchwarden user grant bob billing\n  patchwarden user revoke bob payments\n  patchwarden user password bob --password-stdin < password.txt\n  patchwarden user disable bob\n  patchwarden user list --format json\n\nPasswords are read from stdin, never from the command line, and must have at least 12 characters. Unknown users or products: exit 2."
+    )]
+    User(identity_cmd::UserCommand),
+    /// API tokens for `patchwarden serve`: created for a user, shown once, stored hashed.
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  patchwarden token create --user ci --name pipeline --expires 2027-06-30 > ci.token\n  patchwarden token list\n  patchwarden token list --user ci --format json\n  patchwarden token revoke 3\n\nThe token is printed once on stdout (a warning goes to stderr); lists show its first 8 characters only. --expires is the last day (UTC) it works."
+    )]
+    Token(identity_cmd::TokenCommand),
     /// Score CVSS vectors (2.0, 3.0, 3.1, 4.0): base, temporal and environmental scores and
     /// severity, one JSON object per line. Reads one vector per stdin line when none is given.
     #[command(
@@ -538,6 +552,8 @@ async fn run(cli: Cli) -> Result<u8> {
         Command::Reevaluate { output } => portfolio_cmd::reevaluate(&cli.global, &output).await,
         Command::Audit(a) => portfolio_cmd::audit(&cli.global, a).await,
         Command::Serve(a) => serve_cmd::serve(&cli.global, a).await,
+        Command::User(c) => identity_cmd::user(&cli.global, c).await,
+        Command::Token(c) => identity_cmd::token(&cli.global, c).await,
         Command::Db(DbCommand::Show { id, output }) => {
             db::show(&cli.global, &id, output.format, output.output).await
         }

@@ -295,7 +295,7 @@ pub fn actor(global: &Global) -> String {
         .unwrap_or_else(|| "unknown".into())
 }
 
-fn render<T: Serialize>(
+pub(crate) fn render<T: Serialize>(
     output: &OutputArgs,
     value: &T,
     table: impl FnOnce() -> String,
@@ -311,7 +311,7 @@ fn render<T: Serialize>(
     write_output(output.output.as_deref(), &text)
 }
 
-fn table(header: &[&str], rows: Vec<Vec<String>>) -> String {
+pub(crate) fn table(header: &[&str], rows: Vec<Vec<String>>) -> String {
     let mut t = comfy_table::Table::new();
     t.load_preset(comfy_table::presets::UTF8_FULL_CONDENSED);
     t.set_header(header.to_vec());

@@ -7,6 +7,7 @@
 
 mod advisories;
 mod feeds;
+mod identity;
 mod jobs;
 mod migrations;
 mod portfolio;
@@ -14,6 +15,7 @@ pub mod testing;
 
 pub use advisories::{AdvisoryImport, RecordRef};
 pub use feeds::{EpssRow, KevRow, NvdImport, NvdRow, SourceMeta, SourceStatus};
+pub use identity::{ApiToken, Grant, LoginRecord, Session, TokenCheck, TokenState, User};
 pub use jobs::JobRun;
 pub use portfolio::{
     Artifact, AuditEntry, Deployment, Environment, FindingFilter, FindingRow, Membership,

@@ -48,6 +48,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0006_job_runs.sql"),
         include_str!("../migrations/postgres/0006_job_runs.sql"),
     ),
+    (
+        7,
+        "identity: users, product grants, API tokens, sessions, failed logins",
+        include_str!("../migrations/sqlite/0007_identity.sql"),
+        include_str!("../migrations/postgres/0007_identity.sql"),
+    ),
 ];
 
 #[derive(Debug)]
@@ -161,7 +167,7 @@ mod tests {
 
     #[tokio::test]
     async fn sqlite_databases_from_every_earlier_version_upgrade() {
-        for version in [2, 3, 4, 5] {
+        for version in [2, 3, 4, 5, 6] {
             let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
             let path = dir.path().join("old.db");
             let url = format!("sqlite://{}?mode=rwc", path.display());
@@ -175,7 +181,7 @@ mod tests {
         let Some(admin) = crate::testing::postgres_url() else {
             return;
         };
-        for version in [2, 3, 4, 5] {
+        for version in [2, 3, 4, 5, 6] {
             let url = crate::testing::fresh_postgres_database(&admin)
                 .await
                 .unwrap_or_else(|e| panic!("{e}"));

@@ -1082,10 +1082,10 @@ fn membership_from(row: &AnyRow) -> Result<Membership, StoreError> {
 /// One write transaction with its actor and time. Dropping it without [`Write::commit`]
 /// rolls everything back.
 pub struct Write {
-    tx: Transaction<'static, Any>,
-    backend: Backend,
-    actor: String,
-    at: String,
+    pub(crate) tx: Transaction<'static, Any>,
+    pub(crate) backend: Backend,
+    pub(crate) actor: String,
+    pub(crate) at: String,
 }
 
 impl Write {
