@@ -5,15 +5,12 @@ mod support;
 
 use std::time::{Duration, Instant};
 
-use patchwarden_core::Severity;
 use patchwarden_notify::{
-    Channel, ChannelConfig, DeliveryConfig, EmailConfig, FindingItem, Notification,
-    NotificationKind, NotifyConfig, Rules, Secret, SlackConfig, SmtpTls, WebhookConfig, deliver,
-    notify, sha256_hex, verify,
+    Channel, ChannelConfig, DeliveryConfig, EmailConfig, NotifyConfig, Rules, Secret, SlackConfig,
+    SmtpTls, WebhookConfig, deliver, notify, sha256_hex, verify,
 };
-use support::{HttpReceiver, SmtpSink};
+use support::{HttpReceiver, SmtpSink, sample};
 use time::OffsetDateTime;
-use time::macros::{date, datetime};
 
 const SECRET: &str = "whsec_test_0123456789";
 
@@ -42,38 +39,6 @@ fn webhook(url: String) -> Channel {
             secret: Some(Secret::new(SECRET)),
             secret_env: None,
         }),
-    )
-}
-
-fn sample() -> Notification {
-    let items = vec![
-        FindingItem {
-            id: 42,
-            vulnerability_id: "CVE-2024-12345".into(),
-            package: "lodash".into(),
-            versions: vec!["4.17.20".into()],
-            severity: Severity::Critical,
-            due: Some(date!(2026 - 03 - 01)),
-            status: "open".into(),
-            url: Some("https://patchwarden.example/findings/42".into()),
-        },
-        FindingItem {
-            id: 43,
-            vulnerability_id: "GHSA-abcd-efgh-ijkl".into(),
-            package: "minimist".into(),
-            versions: vec!["1.2.5".into(), "1.2.6".into()],
-            severity: Severity::Medium,
-            due: None,
-            status: "triaged".into(),
-            url: None,
-        },
-    ];
-    Notification::new(
-        NotificationKind::FindingDueSoon,
-        Some("shop"),
-        "2 findings due within 7 days",
-        items,
-        datetime!(2026-02-22 07:00 UTC),
     )
 }
 

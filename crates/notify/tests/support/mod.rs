@@ -11,8 +11,44 @@ use axum::Router;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
+use patchwarden_core::Severity;
+use patchwarden_notify::{FindingItem, Notification, NotificationKind};
+use time::macros::{date, datetime};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpListener;
+
+/// The notification the tests send, also the example of docs/notifications.md.
+pub fn sample() -> Notification {
+    let items = vec![
+        FindingItem {
+            id: 42,
+            vulnerability_id: "CVE-2024-12345".into(),
+            package: "lodash".into(),
+            versions: vec!["4.17.20".into()],
+            severity: Severity::Critical,
+            due: Some(date!(2026 - 03 - 01)),
+            status: "open".into(),
+            url: Some("https://patchwarden.example/findings/42".into()),
+        },
+        FindingItem {
+            id: 43,
+            vulnerability_id: "GHSA-abcd-efgh-ijkl".into(),
+            package: "minimist".into(),
+            versions: vec!["1.2.5".into(), "1.2.6".into()],
+            severity: Severity::Medium,
+            due: None,
+            status: "triaged".into(),
+            url: None,
+        },
+    ];
+    Notification::new(
+        NotificationKind::FindingDueSoon,
+        Some("shop"),
+        "2 findings due within 7 days",
+        items,
+        datetime!(2026-02-22 07:00 UTC),
+    )
+}
 
 /// One request the HTTP receiver saw.
 #[derive(Clone, Debug)]
