@@ -182,6 +182,9 @@ fn http_client() -> &'static reqwest::Client {
         reqwest::Client::builder()
             .user_agent(USER_AGENT)
             .connect_timeout(Duration::from_secs(10))
+            // Notifications are rare; no idle connections, so the client never holds a
+            // connection that belongs to a runtime that has since shut down.
+            .pool_max_idle_per_host(0)
             // Redirects could carry a signed body to another host; receivers must answer directly.
             .redirect(reqwest::redirect::Policy::none())
             .build()
