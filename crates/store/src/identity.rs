@@ -256,14 +256,17 @@ impl Store {
         .bind(username)
         .fetch_optional(&self.pool)
         .await?;
-        match row {
-            Some(r) => {
-                let user = user_from(&r)?;
-                let grants = grants_of(&self.pool, Some(user.id)).await?;
-                Ok(Some(attach(user, grants)))
-            }
-            None => Ok(None),
-        }
+        self.with_grants(row).await
+    }
+
+    /// A user row read by one of the lookups above, with its product grants.
+    async fn with_grants(&self, row: Option<AnyRow>) -> Result<Option<User>, StoreError> {
+        let Some(r) = row else {
+            return Ok(None);
+        };
+        let user = user_from(&r)?;
+        let grants = grants_of(&self.pool, Some(user.id)).await?;
+        Ok(Some(attach(user, grants)))
     }
 
     /// The user with row id `id`.
@@ -274,14 +277,7 @@ impl Store {
         .bind(id)
         .fetch_optional(&self.pool)
         .await?;
-        match row {
-            Some(r) => {
-                let user = user_from(&r)?;
-                let grants = grants_of(&self.pool, Some(user.id)).await?;
-                Ok(Some(attach(user, grants)))
-            }
-            None => Ok(None),
-        }
+        self.with_grants(row).await
     }
 
     /// The user and password hash for a login with `username`. The caller verifies the
