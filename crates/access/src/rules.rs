@@ -18,6 +18,7 @@ use serde::{Deserialize, Serialize};
 /// What a user may do, before product grants narrow it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Role {
     /// Everything, on every product; manages users and tokens.
     Admin,

@@ -195,87 +195,6 @@ fn status_table(doc: &Value) -> String {
     out
 }
 
-/// The `db show` document for any id or alias, or `None` when nothing is known of it.
-pub async fn show_document(store: &Store, id: &str) -> Result<Option<Value>> {
-    let vulnerability = store
-        .vulnerability_of(id)
-        .await?
-        .unwrap_or_else(|| id.to_string());
-    let ids = store.vulnerability_ids(&vulnerability).await?;
-    let advisories = store.advisories_of(&vulnerability).await?;
-    let cves: Vec<String> = if ids.is_empty() {
-        vec![id.to_string()]
-    } else {
-        ids.iter()
-            .filter(|i| i.starts_with("CVE-"))
-            .cloned()
-            .collect()
-    };
-    let mut kev = Vec::new();
-    let mut epss = Vec::new();
-    let mut nvd = Vec::new();
-    for cve in &cves {
-        if let Some(k) = store.kev_for(cve).await? {
-            kev.push(k);
-        }
-        if let Some(e) = store.epss_for(cve).await? {
-            epss.push(e);
-        }
-        if let Some(n) = store.nvd_for(cve).await? {
-            nvd.push(n);
-        }
-    }
-    if advisories.is_empty() && kev.is_empty() && epss.is_empty() && nvd.is_empty() {
-        return Ok(None);
-    }
-    // Severity from the advisories first; NVD's vectors when no advisory has one.
-    let mut cvss = advisories
-        .iter()
-        .flat_map(|(a, _)| {
-            (0..a.affected.len().max(1)).map(move |i| patchwarden_policy::assess(a, i))
-        })
-        .filter_map(|s| s.cvss.map(|c| (c, "advisory")))
-        .collect::<Vec<_>>();
-    if cvss.is_empty() {
-        for n in &nvd {
-            for v in n.cvss.as_array().into_iter().flatten() {
-                if let Some(c) = v["vector"]
-                    .as_str()
-                    .and_then(patchwarden_policy::score_vector)
-                {
-                    cvss.push((c, "nvd"));
-                }
-            }
-        }
-    }
-    cvss.sort_by_key(|(c, _)| match c.version {
-        "3.1" => 0,
-        "4.0" => 1,
-        "3.0" => 2,
-        _ => 3,
-    });
-    let best = cvss.first();
-    Ok(Some(json!({
-        "vulnerability_id": vulnerability,
-        "ids": if ids.is_empty() { vec![id.to_string()] } else { ids },
-        "summary": advisories.iter().find_map(|(a, _)| a.summary.clone()),
-        "severity": best.map(|(c, _)| patchwarden_core::Severity::from_score(c.score)),
-        "cvss": best.map(|(c, from)| json!({"version": c.version, "vector": c.vector, "score": c.score, "from": from})),
-        "kev": kev,
-        "epss": epss,
-        "nvd": nvd,
-        "advisories": advisories.iter().map(|(a, source)| json!({
-            "id": a.id, "summary": a.summary, "published": a.published, "modified": a.modified,
-            "withdrawn": a.withdrawn, "source": source,
-            "affected": a.affected.iter().filter_map(|x| x.package.as_ref().map(|p| json!({
-                "ecosystem": p.ecosystem, "name": p.name,
-                "ranges": x.ranges.iter().map(|r| json!({"type": r.kind, "events": r.events})).collect::<Vec<_>>(),
-                "versions": x.versions.len(),
-            }))).collect::<Vec<_>>(),
-        })).collect::<Vec<_>>(),
-    })))
-}
-
 /// `db show ID`: the vulnerability with its advisories, affected packages, CVSS, KEV, EPSS.
 pub async fn show(
     global: &Global,
@@ -284,7 +203,7 @@ pub async fn show(
     output: Option<PathBuf>,
 ) -> Result<u8> {
     let store = open_store(global).await?;
-    let doc = show_document(&store, id).await?;
+    let doc = patchwarden_engine::intel::advisory_document(&store, id).await?;
     store.close().await;
     let Some(doc) = doc else {
         anyhow::bail!("{id}: no advisory, KEV, EPSS or NVD record in the database");

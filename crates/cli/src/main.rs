@@ -63,6 +63,9 @@ struct Global {
     /// Who is acting, for the audit log (default: the login name).
     #[arg(long, global = true, env = "PATCHWARDEN_ACTOR", value_name = "NAME")]
     actor: Option<String>,
+    /// Log lines as text (default) or as one JSON object per line (for log collectors).
+    #[arg(long, global = true, env = "PATCHWARDEN_LOG_FORMAT", value_name = "FORMAT", value_parser = ["text", "json"], default_value = "text")]
+    log_format: String,
 }
 
 #[derive(Subcommand, Debug)]
@@ -398,7 +401,7 @@ fn main() -> ExitCode {
     ) {
         no_huge_pages_for_short_commands();
     }
-    init_logging(&cli.global);
+    init_logging(&cli.global, matches!(cli.command, Command::Serve(_)));
     // The server answers requests while a job runs: it gets worker threads; every other
     // command is one pipeline and runs on this thread.
     let runtime = if matches!(cli.command, Command::Serve(_)) {
@@ -444,11 +447,14 @@ fn one_line(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-fn init_logging(global: &Global) {
+/// Logging on stderr. The server logs every request (info) by default; other commands only
+/// warnings unless `-v`.
+fn init_logging(global: &Global, server: bool) {
     let level = if global.quiet {
         "error"
     } else {
         match global.verbose {
+            0 if server => "info",
             0 => "warn",
             1 => "info",
             2 => "debug",
@@ -457,11 +463,15 @@ fn init_logging(global: &Global) {
     };
     let filter = tracing_subscriber::EnvFilter::try_from_env("PATCHWARDEN_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
-    tracing_subscriber::fmt()
+    let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
-        .with_target(false)
-        .init();
+        .with_target(false);
+    if global.log_format == "json" {
+        builder.json().flatten_event(true).init();
+    } else {
+        builder.init();
+    }
 }
 
 /// The default database: `$XDG_DATA_HOME/patchwarden/patchwarden.db` on Linux, the platform's

@@ -779,6 +779,7 @@ pub async fn findings(global: &Global, command: FindingsCommand) -> Result<u8> {
                     overdue_on: filter.overdue.then(|| today.clone()),
                     kev: filter.kev,
                     vulnerability: filter.vulnerability,
+                    product_ids: None,
                 })
                 .await?;
             let listed: Vec<Listed<'_>> = list

@@ -43,6 +43,13 @@ pub struct ServeConfig {
     /// Scheduled jobs (default: `update` daily at 03:00, `reminders` daily at 07:00,
     /// `stale-images` on Mondays at 06:00, UTC).
     pub jobs: Option<Vec<JobConfig>>,
+    /// Mark the session cookie `Secure` (default false; set it when users reach the server
+    /// over HTTPS, directly or through a proxy).
+    pub secure_cookies: Option<bool>,
+    /// How long a browser session lasts, in hours (default 12).
+    pub session_hours: Option<i64>,
+    /// The largest scan or SBOM upload accepted, in MiB (default 64).
+    pub max_upload_mib: Option<usize>,
 }
 
 pub async fn serve(global: &Global, args: ServeArgs) -> Result<u8> {
@@ -97,7 +104,28 @@ pub async fn serve(global: &Global, args: ServeArgs) -> Result<u8> {
     // Scripts and tests read the address from this line (port 0 picks one).
     eprintln!("patchwarden: listening on http://{address} as {instance}");
     tracing::info!(%address, %instance, "listening");
-    let app = patchwarden_server::router(store.clone());
+    let defaults = patchwarden_server::Settings::default();
+    let settings = patchwarden_server::Settings {
+        instance: instance.clone(),
+        secure_cookies: config
+            .serve
+            .secure_cookies
+            .unwrap_or(defaults.secure_cookies),
+        session_hours: config
+            .serve
+            .session_hours
+            .filter(|h| *h > 0)
+            .unwrap_or(defaults.session_hours),
+        max_body_bytes: config
+            .serve
+            .max_upload_mib
+            .map(|m| m.saturating_mul(1024 * 1024))
+            .unwrap_or(defaults.max_body_bytes),
+        ..defaults
+    };
+    let state = patchwarden_server::AppState::new(store.clone(), settings, Arc::new(now_rfc3339));
+    let app = patchwarden_server::app(state)
+        .into_make_service_with_connect_info::<std::net::SocketAddr>();
     let mut until = shutdown.clone();
     let served = axum::serve(listener, app).with_graceful_shutdown(async move {
         let _ = until.wait_for(|stop| *stop).await;

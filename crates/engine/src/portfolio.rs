@@ -46,6 +46,7 @@ pub struct RecordTarget<'a> {
 
 /// A finding in a record or re-evaluation summary.
 #[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Brief {
     /// Finding id.
     pub id: i64,
@@ -85,6 +86,7 @@ impl Brief {
 
 /// What recording an artifact changed, compared with the project's previous artifact.
 #[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RecordSummary {
     /// Product name.
     pub product: String,
@@ -109,6 +111,7 @@ pub struct RecordSummary {
 
 /// What a re-evaluation did.
 #[derive(Clone, Debug, Default, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ReevaluationReport {
     /// Projects whose latest artifact was matched again.
     pub projects: usize,
@@ -1056,6 +1059,7 @@ pub async fn reevaluate(
 
 /// What a deployment did.
 #[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DeployOutcome {
     /// The deployment recorded.
     pub deployment: Deployment,

@@ -1,30 +1,62 @@
-//! The HTTP server behind `patchwarden serve`: the liveness and readiness endpoints load
-//! balancers probe, and the scheduled jobs ([`jobs`]). The REST API and the dashboard arrive
-//! with it.
+//! The HTTP server behind `patchwarden serve`: the REST API ([`api`]) with its OpenAPI
+//! document, authentication ([`auth`]), the liveness and readiness endpoints load balancers
+//! probe, and the scheduled jobs ([`jobs`]).
 
+pub mod api;
+pub mod auth;
+mod cache;
+pub mod error;
 pub mod jobs;
+pub mod state;
 
-use axum::extract::State;
+use axum::extract::{DefaultBodyLimit, State};
 use axum::http::StatusCode;
 use axum::routing::get;
 use axum::{Json, Router};
 use patchwarden_store::Store;
 use serde_json::{Value, json};
+use tower_http::LatencyUnit;
+use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
+use tracing::Level;
+use utoipa::OpenApi;
+use utoipa_swagger_ui::SwaggerUi;
 
-/// The router: `GET /healthz` (the process answers) and `GET /readyz` (the database answers).
-pub fn router(store: Store) -> Router {
+pub use state::{AppState, Settings};
+
+/// The whole application: API, OpenAPI document and its interactive page (`/api/docs`),
+/// health endpoints; every request logged with method, path, status and latency.
+pub fn app(state: AppState) -> Router {
+    let max_body = state.settings.max_body_bytes;
     Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
-        .with_state(store)
+        .merge(api::routes())
+        .with_state(state)
+        .merge(SwaggerUi::new("/api/docs").url("/api/openapi.json", api::ApiDoc::openapi()))
+        .layer(DefaultBodyLimit::max(max_body))
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(DefaultMakeSpan::new().level(Level::INFO))
+                .on_request(())
+                .on_response(
+                    DefaultOnResponse::new()
+                        .level(Level::INFO)
+                        .latency_unit(LatencyUnit::Micros),
+                ),
+        )
+}
+
+/// The health endpoints alone over a store, with default settings (tests, tools).
+pub fn router(store: Store) -> Router {
+    app(AppState::with_defaults(store))
 }
 
 async fn healthz() -> Json<Value> {
     Json(json!({"status": "ok"}))
 }
 
-async fn readyz(State(store): State<Store>) -> (StatusCode, Json<Value>) {
-    match store.advisory_count().await {
+async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
+    match state.store.advisory_count().await {
         Ok(advisories) => (
             StatusCode::OK,
             Json(json!({"status": "ready", "advisories": advisories})),
@@ -80,5 +112,27 @@ mod tests {
         let (status, body) = get_json(router(store), "/readyz").await;
         assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
         assert_eq!(body["status"].as_str(), Some("unavailable"));
+    }
+
+    #[tokio::test]
+    async fn the_openapi_document_is_3_1_and_lists_the_api() {
+        let store = Store::open("sqlite::memory:")
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let (status, doc) = get_json(router(store), "/api/openapi.json").await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(
+            doc["openapi"]
+                .as_str()
+                .is_some_and(|v| v.starts_with("3.1"))
+        );
+        for path in [
+            "/api/v1/findings",
+            "/api/v1/findings/{id}/transitions",
+            "/api/v1/auth/login",
+        ] {
+            assert!(doc["paths"][path].is_object(), "{path} missing");
+        }
+        assert!(doc["components"]["securitySchemes"]["bearer"].is_object());
     }
 }

@@ -24,6 +24,7 @@ use crate::{Product, Store, StoreError, Write};
 
 /// A product granted to a user.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Grant {
     /// The product's id.
     pub product_id: i64,
@@ -33,6 +34,7 @@ pub struct Grant {
 
 /// A user (the password hash stays in the database; see [`Store::login_record`]).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct User {
     /// Row id.
     pub id: i64,
@@ -64,6 +66,7 @@ impl User {
 
 /// An API token as listed: never the token itself, only its first characters.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ApiToken {
     /// Row id (what `token revoke` takes).
     pub id: i64,
@@ -88,6 +91,7 @@ pub struct ApiToken {
 /// Whether a token may be used at a given time.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum TokenState {
     /// Works.
     Active,

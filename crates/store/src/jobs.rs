@@ -7,6 +7,7 @@ use crate::{Store, StoreError};
 
 /// One run of a scheduled job.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct JobRun {
     /// The job's name.
     pub job: String,

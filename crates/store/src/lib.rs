@@ -18,8 +18,9 @@ pub use feeds::{EpssRow, KevRow, NvdImport, NvdRow, SourceMeta, SourceStatus};
 pub use identity::{ApiToken, Grant, LoginRecord, Session, TokenCheck, TokenState, User};
 pub use jobs::JobRun;
 pub use portfolio::{
-    Artifact, AuditEntry, Deployment, Environment, FindingFilter, FindingRow, Membership,
-    NewArtifact, NewException, Patch, Product, Project, StoredComponent, StoredException, Write,
+    Artifact, AuditEntry, Deployment, Environment, FindingFilter, FindingPage, FindingRow,
+    FindingSort, Membership, NewArtifact, NewException, PageKey, Patch, Product, Project,
+    StoredComponent, StoredException, Write, severity_rank,
 };
 
 use std::path::Path;

@@ -54,6 +54,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0007_identity.sql"),
         include_str!("../migrations/postgres/0007_identity.sql"),
     ),
+    (
+        8,
+        "indexes for finding pages",
+        include_str!("../migrations/sqlite/0008_finding_pages.sql"),
+        include_str!("../migrations/postgres/0008_finding_pages.sql"),
+    ),
 ];
 
 #[derive(Debug)]

@@ -22,6 +22,7 @@ const CHUNK: usize = 400;
 
 /// A product: what the organisation ships (e.g. "chat platform").
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Product {
     /// Row id.
     pub id: i64,
@@ -38,6 +39,7 @@ pub struct Product {
 
 /// A project of a product: a repository or an image.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Project {
     /// Row id.
     pub id: i64,
@@ -53,6 +55,7 @@ pub struct Project {
 
 /// One recorded scan of a project.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Artifact {
     /// Row id.
     pub id: i64,
@@ -113,6 +116,7 @@ pub struct NewArtifact<'a> {
 
 /// Where artifacts run.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Environment {
     /// Row id.
     pub id: i64,
@@ -126,6 +130,7 @@ pub struct Environment {
 
 /// An artifact deployed to an environment.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Deployment {
     /// Row id.
     pub id: i64,
@@ -148,6 +153,7 @@ pub struct Deployment {
 
 /// An exception kept in the database for a product or one of its projects.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StoredException {
     /// Row id.
     pub id: i64,
@@ -205,6 +211,7 @@ pub struct NewException<'a> {
 
 /// A finding's patch record.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Patch {
     /// Row id.
     pub id: i64,
@@ -228,6 +235,7 @@ pub struct Patch {
 
 /// One audit log entry.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AuditEntry {
     /// Row id (increasing).
     pub id: i64,
@@ -246,14 +254,17 @@ pub struct AuditEntry {
     pub product_id: Option<i64>,
     /// Values before the change.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
     pub before: Option<Value>,
     /// Values after the change.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
     pub after: Option<Value>,
 }
 
 /// A tracked finding: one vulnerability on one package of one project.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FindingRow {
     /// Row id (0 before it is stored).
     pub id: i64,
@@ -357,6 +368,211 @@ pub struct FindingFilter {
     pub kev: bool,
     /// Only this vulnerability (any of its ids).
     pub vulnerability: Option<String>,
+    /// Only these products, by id (what a principal may read); `None` means every product.
+    pub product_ids: Option<Vec<i64>>,
+}
+
+/// The order of a page of findings ([`Store::findings_page`]); the row id breaks ties.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum FindingSort {
+    /// Due date.
+    #[default]
+    Due,
+    /// Severity rank (Unknown 0, None 1, Low 2, Medium 3, High 4, Critical 5).
+    Severity,
+    /// First seen in the product.
+    FirstSeen,
+    /// Last change.
+    UpdatedAt,
+    /// EPSS probability (none sorts as -1).
+    Epss,
+    /// CVSS base score (none sorts as -1).
+    Cvss,
+    /// Row id.
+    Id,
+}
+
+impl FindingSort {
+    /// Every sort key with its API name.
+    pub const ALL: [(&'static str, FindingSort); 7] = [
+        ("due", FindingSort::Due),
+        ("severity", FindingSort::Severity),
+        ("first_seen", FindingSort::FirstSeen),
+        ("updated_at", FindingSort::UpdatedAt),
+        ("epss", FindingSort::Epss),
+        ("cvss", FindingSort::Cvss),
+        ("id", FindingSort::Id),
+    ];
+
+    /// The sort key named `name` (`due`, `severity`, ...).
+    pub fn from_name(name: &str) -> Option<FindingSort> {
+        Self::ALL.iter().find(|(n, _)| *n == name).map(|(_, s)| *s)
+    }
+
+    /// The API name.
+    pub fn name(self) -> &'static str {
+        Self::ALL
+            .iter()
+            .find(|(_, s)| *s == self)
+            .map(|(n, _)| *n)
+            .unwrap_or("due")
+    }
+
+    fn expression(self) -> &'static str {
+        match self {
+            FindingSort::Due => "f.due",
+            FindingSort::Severity => {
+                "(CASE f.severity WHEN 'Critical' THEN 5 WHEN 'High' THEN 4 WHEN 'Medium' THEN 3 \
+                 WHEN 'Low' THEN 2 WHEN 'None' THEN 1 ELSE 0 END)"
+            }
+            FindingSort::FirstSeen => "f.first_seen",
+            FindingSort::UpdatedAt => "f.updated_at",
+            FindingSort::Epss => "COALESCE(f.epss, -1)",
+            FindingSort::Cvss => "COALESCE(f.cvss_score, -1)",
+            FindingSort::Id => "f.id",
+        }
+    }
+
+    fn cast(self) -> &'static str {
+        match self {
+            FindingSort::Due | FindingSort::FirstSeen | FindingSort::UpdatedAt => "TEXT",
+            FindingSort::Severity | FindingSort::Id => "BIGINT",
+            FindingSort::Epss | FindingSort::Cvss => "DOUBLE PRECISION",
+        }
+    }
+
+    /// The key of a row, as text, for a [`PageKey`].
+    fn key_of(self, row: &FindingRow) -> String {
+        match self {
+            FindingSort::Due => row.due.clone(),
+            FindingSort::Severity => severity_rank(&row.severity).to_string(),
+            FindingSort::FirstSeen => row.first_seen.clone(),
+            FindingSort::UpdatedAt => row.updated_at.clone(),
+            FindingSort::Epss => row.epss.unwrap_or(-1.0).to_string(),
+            FindingSort::Cvss => row.cvss_score.unwrap_or(-1.0).to_string(),
+            FindingSort::Id => row.id.to_string(),
+        }
+    }
+}
+
+/// The rank [`FindingSort::Severity`] orders by.
+pub fn severity_rank(severity: &str) -> i64 {
+    match severity {
+        "Critical" => 5,
+        "High" => 4,
+        "Medium" => 3,
+        "Low" => 2,
+        "None" => 1,
+        _ => 0,
+    }
+}
+
+/// Where a page of findings ends: the last row's sort key and id.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PageKey {
+    /// The sort key's value, as text.
+    pub key: String,
+    /// The row id.
+    pub id: i64,
+}
+
+/// One page of findings.
+#[derive(Clone, Debug)]
+pub struct FindingPage {
+    /// The rows.
+    pub items: Vec<FindingRow>,
+    /// Where the next page starts; `None` on the last page.
+    pub next: Option<PageKey>,
+}
+
+/// A WHERE clause being built, with its text binds in order.
+struct Clauses {
+    backend: Backend,
+    clauses: Vec<String>,
+    binds: Vec<String>,
+}
+
+impl Clauses {
+    fn new(backend: Backend) -> Clauses {
+        Clauses {
+            backend,
+            clauses: Vec::new(),
+            binds: Vec::new(),
+        }
+    }
+
+    /// Adds a bind and returns its placeholder.
+    fn bind(&mut self, value: &str) -> String {
+        self.binds.push(value.to_string());
+        mark(self.backend, self.binds.len())
+    }
+
+    fn list(&mut self, values: &[String]) -> String {
+        values
+            .iter()
+            .map(|v| self.bind(v))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    fn filter(&mut self, filter: &FindingFilter) {
+        if let Some(p) = &filter.product {
+            let m = self.bind(p);
+            self.clauses.push(format!("p.name = {m}"));
+        }
+        if let Some(p) = &filter.project {
+            let m = self.bind(p);
+            self.clauses.push(format!("j.name = {m}"));
+        }
+        if let Some(ids) = &filter.product_ids {
+            if ids.is_empty() {
+                self.clauses.push("1 = 0".into());
+            } else {
+                // Ids are integers we hold, not input text: inlined.
+                let list: Vec<String> = ids.iter().map(|i| i.to_string()).collect();
+                self.clauses
+                    .push(format!("f.product_id IN ({})", list.join(", ")));
+            }
+        }
+        if !filter.severities.is_empty() {
+            let list = self.list(&filter.severities);
+            self.clauses.push(format!("f.severity IN ({list})"));
+        }
+        if !filter.statuses.is_empty() {
+            let list = self.list(&filter.statuses);
+            self.clauses.push(format!("f.status IN ({list})"));
+        }
+        if let Some(day) = &filter.overdue_on {
+            let m = self.bind(day);
+            self.clauses.push(format!(
+                "f.status IN ('open', 'triaged', 'patching') AND f.due < {m}"
+            ));
+        }
+        if filter.kev {
+            self.clauses.push("f.kev = 1".into());
+        }
+        if let Some(v) = &filter.vulnerability {
+            // The ids column is a JSON array of strings: match the quoted id, with LIKE's
+            // wildcards escaped (`x_NSWG-ECO-120` has an underscore).
+            let mut escaped = String::new();
+            for c in v.chars().filter(|c| *c != '"') {
+                if matches!(c, '%' | '_' | '\\') {
+                    escaped.push('\\');
+                }
+                escaped.push(c);
+            }
+            let m = self.bind(&format!("%\"{escaped}\"%"));
+            self.clauses.push(format!("f.ids LIKE {m} ESCAPE '\\'"));
+        }
+    }
+
+    fn sql(&self) -> String {
+        if self.clauses.is_empty() {
+            String::new()
+        } else {
+            format!("WHERE {}", self.clauses.join(" AND "))
+        }
+    }
 }
 
 /// A component of an artifact, with its row id.
@@ -814,77 +1030,90 @@ impl Store {
         Ok(out)
     }
 
-    /// Findings matching `filter`, most urgent first (due date, then severity and id).
+    /// Findings matching `filter`, most urgent first (due date, then id).
     pub async fn findings(&self, filter: &FindingFilter) -> Result<Vec<FindingRow>, StoreError> {
-        let b = self.backend;
-        let mut clauses: Vec<String> = Vec::new();
-        let mut binds: Vec<String> = Vec::new();
-        let bind = |value: &str, binds: &mut Vec<String>| {
-            binds.push(value.to_string());
-            mark(b, binds.len())
-        };
-        if let Some(p) = &filter.product {
-            clauses.push(format!("p.name = {}", bind(p, &mut binds)));
-        }
-        if let Some(p) = &filter.project {
-            clauses.push(format!("j.name = {}", bind(p, &mut binds)));
-        }
-        if !filter.severities.is_empty() {
-            let list: Vec<String> = filter
-                .severities
-                .iter()
-                .map(|s| bind(s, &mut binds))
-                .collect();
-            clauses.push(format!("f.severity IN ({})", list.join(", ")));
-        }
-        if !filter.statuses.is_empty() {
-            let list: Vec<String> = filter
-                .statuses
-                .iter()
-                .map(|s| bind(s, &mut binds))
-                .collect();
-            clauses.push(format!("f.status IN ({})", list.join(", ")));
-        }
-        if let Some(day) = &filter.overdue_on {
-            clauses.push(format!(
-                "f.status IN ('open', 'triaged', 'patching') AND f.due < {}",
-                bind(day, &mut binds)
-            ));
-        }
-        if filter.kev {
-            clauses.push("f.kev = 1".into());
-        }
-        if let Some(v) = &filter.vulnerability {
-            // The ids column is a JSON array of strings: match the quoted id, with LIKE's
-            // wildcards escaped (`x_NSWG-ECO-120` has an underscore).
-            let mut escaped = String::new();
-            for c in v.chars().filter(|c| *c != '"') {
-                if matches!(c, '%' | '_' | '\\') {
-                    escaped.push('\\');
-                }
-                escaped.push(c);
-            }
-            let quoted = format!("%\"{escaped}\"%");
-            clauses.push(format!(
-                "f.ids LIKE {} ESCAPE '\\'",
-                bind(&quoted, &mut binds)
-            ));
-        }
-        let filter_sql = if clauses.is_empty() {
-            String::new()
-        } else {
-            format!("WHERE {}", clauses.join(" AND "))
-        };
+        let mut w = Clauses::new(self.backend);
+        w.filter(filter);
         let sql = format!(
-            "SELECT {FINDING_COLUMNS} {FINDING_FROM} {filter_sql}
-             ORDER BY f.due, f.id"
+            "SELECT {FINDING_COLUMNS} {FINDING_FROM} {}
+             ORDER BY f.due, f.id",
+            w.sql()
         );
         let mut q = sqlx::query(AssertSqlSafe(sql));
-        for v in &binds {
+        for v in &w.binds {
             q = q.bind(v.as_str());
         }
         let rows = q.fetch_all(&self.pool).await?;
         rows.iter().map(finding_from).collect()
+    }
+
+    /// One page of the findings matching `filter`, in `sort` order with the row id breaking
+    /// ties, starting after `after` (the previous page's [`FindingPage::next`]). Keyset
+    /// pagination: a page costs the same wherever it is, and rows written between two calls
+    /// neither repeat nor vanish from the pages not yet read.
+    pub async fn findings_page(
+        &self,
+        filter: &FindingFilter,
+        sort: FindingSort,
+        descending: bool,
+        after: Option<&PageKey>,
+        limit: usize,
+    ) -> Result<FindingPage, StoreError> {
+        let mut w = Clauses::new(self.backend);
+        w.filter(filter);
+        let key = sort.expression();
+        let (cmp, dir) = if descending {
+            ("<", "DESC")
+        } else {
+            (">", "ASC")
+        };
+        if let Some(after) = after {
+            let cast = sort.cast();
+            let a = w.bind(&after.key);
+            let b = w.bind(&after.key);
+            let id = w.bind(&after.id.to_string());
+            w.clauses.push(format!(
+                "({key} {cmp} CAST({a} AS {cast}) OR ({key} = CAST({b} AS {cast}) AND f.id {cmp} CAST({id} AS BIGINT)))"
+            ));
+        }
+        let limit = limit.clamp(1, 1000);
+        let sql = format!(
+            "SELECT {FINDING_COLUMNS} {FINDING_FROM} {}
+             ORDER BY {key} {dir}, f.id {dir} LIMIT {}",
+            w.sql(),
+            limit + 1
+        );
+        let mut q = sqlx::query(AssertSqlSafe(sql));
+        for v in &w.binds {
+            q = q.bind(v.as_str());
+        }
+        let rows = q.fetch_all(&self.pool).await?;
+        let mut items = rows
+            .iter()
+            .map(finding_from)
+            .collect::<Result<Vec<_>, _>>()?;
+        let next = if items.len() > limit {
+            items.truncate(limit);
+            items.last().map(|last| PageKey {
+                key: sort.key_of(last),
+                id: last.id,
+            })
+        } else {
+            None
+        };
+        Ok(FindingPage { items, next })
+    }
+
+    /// How many findings match `filter`.
+    pub async fn count_findings(&self, filter: &FindingFilter) -> Result<i64, StoreError> {
+        let mut w = Clauses::new(self.backend);
+        w.filter(filter);
+        let sql = format!("SELECT COUNT(*) {FINDING_FROM} {}", w.sql());
+        let mut q = sqlx::query(AssertSqlSafe(sql));
+        for v in &w.binds {
+            q = q.bind(v.as_str());
+        }
+        Ok(q.fetch_one(&self.pool).await?.try_get(0)?)
     }
 
     /// The findings an artifact had when it was recorded (or last re-evaluated).
