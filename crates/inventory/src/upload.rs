@@ -25,8 +25,12 @@ use crate::{
 /// thousands of components is a few MB.
 pub const MAX_DOCUMENT_BYTES: usize = 64 * 1024 * 1024;
 
+/// The `schema_version` that `patchwarden scan --format json` writes; bumped only on an
+/// incompatible change of the document.
+pub const SCAN_SCHEMA_VERSION: &str = "1";
+
 /// The `schema_version` values of scan documents this reader understands.
-pub const SCAN_SCHEMA_VERSIONS: [&str; 1] = ["1"];
+pub const SCAN_SCHEMA_VERSIONS: [&str; 1] = [SCAN_SCHEMA_VERSION];
 
 /// What kind of document was uploaded.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
