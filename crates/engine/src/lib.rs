@@ -12,7 +12,7 @@ pub mod update;
 
 pub use scan::{
     ComponentRemediation, Evaluation, Finding, FindingStatus, Gate, KevInfo, Problem, ScanResult,
-    VexInfo, match_inventory, scan, scan_with,
+    VexInfo, evaluate, match_inventory, scan, scan_with,
 };
 
 use std::path::Path;

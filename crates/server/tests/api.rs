@@ -1072,7 +1072,7 @@ async fn intelligence_and_admin(s: &Seeded) {
     )
     .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-    assert_eq!(r.body["projects"], 4, "projects with an artifact");
+    assert_eq!(r.body["projects"], 5, "projects with an artifact");
     for (token, status) in [
         (&s.auditor, StatusCode::OK),
         (&s.admin, StatusCode::OK),
@@ -1291,6 +1291,141 @@ async fn described(s: &Seeded) {
     assert_eq!(page.status, StatusCode::OK);
 }
 
+/// A CycloneDX SBOM with one vulnerable crate (smallvec 1.4.0, RUSTSEC-2021-0003).
+fn sbom() -> Value {
+    json!({
+        "bomFormat": "CycloneDX",
+        "specVersion": "1.6",
+        "version": 1,
+        "metadata": {"component": {"type": "application", "name": "ledger"}},
+        "components": [
+            {"type": "library", "name": "smallvec", "version": "1.4.0", "purl": "pkg:cargo/smallvec@1.4.0"},
+            {"type": "library", "name": "serde", "version": "1.0.200", "purl": "pkg:cargo/serde@1.0.200"}
+        ]
+    })
+}
+
+async fn uploads(s: &Seeded) {
+    let path = "/api/v1/products/demo/projects/ledger/scans?artifact=build-7";
+    for token in [&s.auditor, &s.partner] {
+        let r = call(&s.app, POST, path, Auth::Token(token), Some(sbom())).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN);
+    }
+    let r = call(
+        &s.app,
+        POST,
+        "/api/v1/products/other/projects/ledger/scans",
+        Auth::Token(&s.maintainer),
+        Some(sbom()),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = call(
+        &s.app,
+        POST,
+        path,
+        Auth::Token(&s.maintainer),
+        Some(json!({"hello": "world"})),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
+    assert!(
+        r.body["error"]
+            .as_str()
+            .is_some_and(|e| e.starts_with("upload to demo/ledger: ")),
+        "{}",
+        r.body
+    );
+
+    // An SBOM: the project is created, the artifact recorded, the finding new.
+    let r = call(&s.app, POST, path, Auth::Token(&s.maintainer), Some(sbom())).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    assert_eq!(r.body["format"], "cyclonedx");
+    assert_eq!(r.body["record"]["artifact_ref"], "build-7");
+    let new: Vec<&str> = r.body["record"]["new"]
+        .as_array()
+        .map(|n| n.iter().filter_map(|b| b["package"].as_str()).collect())
+        .unwrap_or_default();
+    assert_eq!(new, ["smallvec"], "{}", r.body);
+    assert_eq!(r.body["findings_active"], 1);
+    let listed = all_pages(s, &s.maintainer, "&project=ledger", 50).await;
+    assert_eq!(listed.len(), 1);
+    assert_eq!(
+        listed[0]["vulnerability_id"],
+        r.body["record"]["new"][0]["vulnerability_id"]
+    );
+    let r = call(
+        &s.app,
+        GET,
+        "/api/v1/products/demo/artifacts?project=ledger",
+        Auth::Token(&s.maintainer),
+        None,
+    )
+    .await;
+    assert_eq!(r.body[0]["ref"], "build-7");
+
+    // The same project again without the vulnerable crate: the finding is fixed.
+    let mut fixed = sbom();
+    fixed["components"][0] = json!({"type": "library", "name": "smallvec", "version": "1.6.1", "purl": "pkg:cargo/smallvec@1.6.1"});
+    let r = call(
+        &s.app,
+        POST,
+        "/api/v1/products/demo/projects/ledger/scans?artifact=build-8",
+        Auth::Token(&s.maintainer),
+        Some(fixed),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    assert_eq!(r.body["record"]["gone"].as_array().map(Vec::len), Some(1));
+    assert_eq!(r.body["findings_active"], 0);
+
+    // A patchwarden scan JSON of a demo project: same findings as the recorded one.
+    let store = &s.state.store;
+    let mut result = patchwarden_engine::scan(
+        store,
+        &support::examples().join("portfolio/edge-proxy"),
+        support::NOW,
+    )
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
+    result.target = "edge-proxy".into();
+    let scan = patchwarden_report::json(&result);
+    let r = call(&s.app, POST, "/api/v1/products/demo/projects/edge-proxy/scans?artifact=v2&commit=0123456789abcdef0123456789abcdef01234567", Auth::Token(&s.admin), Some(scan)).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    assert_eq!(r.body["format"], "patchwarden-scan");
+    assert_eq!(
+        r.body["record"]["new"].as_array().map(Vec::len),
+        Some(0),
+        "{}",
+        r.body
+    );
+    assert_eq!(
+        r.body["record"]["gone"].as_array().map(Vec::len),
+        Some(0),
+        "{}",
+        r.body
+    );
+    assert!(
+        r.body["record"]["still_open"]
+            .as_array()
+            .is_some_and(|o| !o.is_empty())
+    );
+
+    // Uploads larger than the limit are refused before they are read.
+    let small = patchwarden_server::app(patchwarden_server::AppState::new(
+        store.clone(),
+        patchwarden_server::Settings {
+            max_body_bytes: 1024,
+            ..Default::default()
+        },
+        std::sync::Arc::new(|| support::NOW.to_string()),
+    ));
+    let mut big = sbom();
+    big["padding"] = json!("x".repeat(4096));
+    let r = call(&small, POST, path, Auth::Token(&s.maintainer), Some(big)).await;
+    assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE);
+}
+
 async fn everything(target: &str) {
     let s = seeded(target).await;
     unauthenticated(&s).await;
@@ -1299,6 +1434,7 @@ async fn everything(target: &str) {
     let (demo_artifact, other_artifact) = artifacts(&s).await;
     finding_lists(&s).await;
     lifecycle(&s).await;
+    uploads(&s).await;
     exceptions(&s).await;
     releases(&s, demo_artifact, other_artifact).await;
     intelligence_and_admin(&s).await;

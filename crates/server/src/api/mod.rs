@@ -10,6 +10,7 @@ pub mod decisions;
 pub mod findings;
 pub mod products;
 pub mod releases;
+pub mod scans;
 
 use axum::Router;
 use axum::routing::{get, post, put};
@@ -33,6 +34,7 @@ use crate::state::AppState;
         products::get_policy, products::set_policy,
         products::list_projects, products::create_project,
         products::list_artifacts, products::get_artifact,
+        scans::upload,
         findings::list_findings, findings::get_finding, findings::transition,
         decisions::list_exceptions, decisions::add_exception,
         releases::list_environments, releases::create_environment,
@@ -111,6 +113,10 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/api/v1/products/{product}/deployments",
             get(releases::list_deployments),
+        )
+        .route(
+            "/api/v1/products/{product}/projects/{project}/scans",
+            post(scans::upload),
         )
         .route("/api/v1/artifacts/{id}", get(products::get_artifact))
         .route("/api/v1/findings", get(findings::list_findings))
