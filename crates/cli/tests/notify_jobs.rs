@@ -271,6 +271,13 @@ fn reminders_go_to_each_products_channel(s: &Setup) {
         })
     );
     assert_eq!(&logged_outcome(&s.db, "reminders", first), outcome);
+    // docs/notifications.md shows this very run.
+    let documented = documented_job_log();
+    assert_eq!(&documented["outcome"], outcome);
+    assert_eq!(
+        (&documented["job"], &documented["slot"], &documented["ran"]),
+        (&doc["job"], &doc["slot"], &doc["ran"])
+    );
 
     // shop: its two High findings, to the webhook only.
     let hooks = s.webhooks();
@@ -354,6 +361,20 @@ fn reminders_go_to_each_products_channel(s: &Setup) {
     assert_eq!(doc["outcome"]["notifications"]["notifications"], 0);
     assert_eq!(s.hook.requests().len(), 2);
     assert_eq!(s.smtp.mails().len(), 2);
+}
+
+/// The job-log example of docs/notifications.md (its last JSON block).
+fn documented_job_log() -> Value {
+    let doc = std::fs::read_to_string(repo_root().join("docs/notifications.md"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let start = doc
+        .rfind("```json\n")
+        .unwrap_or_else(|| panic!("no JSON block"));
+    let block = &doc[start + "```json\n".len()..];
+    let end = block
+        .find("```")
+        .unwrap_or_else(|| panic!("unclosed block"));
+    serde_json::from_str(&block[..end]).unwrap_or_else(|e| panic!("{e}"))
 }
 
 fn logged_instance(db: &str, slot: &str) -> String {
