@@ -153,7 +153,7 @@ enum Command {
     /// (advisory update then re-evaluation, reminders, stale-image check), until SIGINT or
     /// SIGTERM stops it gracefully.
     #[command(
-        after_help = "Several instances may share one PostgreSQL database: each scheduled slot of a job is claimed in the database and runs once. Jobs and the address come from the [serve] table of the configuration file (docs/config.md).\n\nExamples:\n  patchwarden serve\n  patchwarden serve --listen 0.0.0.0:8080 --database postgres://pw@db/patchwarden\n  patchwarden serve --no-jobs            # an instance that only answers requests"
+        after_help = "Several instances may share one PostgreSQL database: each scheduled slot of a job is claimed in the database and runs once. Jobs and the address come from the [serve] table of the configuration file (docs/config.md); the jobs send notifications through the [notify] channels and routes (docs/notifications.md). `patchwarden jobs run JOB` runs one job now.\n\nExamples:\n  patchwarden serve\n  patchwarden serve --listen 0.0.0.0:8080 --database postgres://pw@db/patchwarden\n  patchwarden serve --no-jobs            # an instance that only answers requests"
     )]
     Serve(serve_cmd::ServeArgs),
     /// Run a scheduled job now, in the foreground (for system cron and tests), exactly as
