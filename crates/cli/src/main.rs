@@ -7,6 +7,7 @@ mod db;
 mod demo;
 mod identity_cmd;
 mod inventory_cmd;
+mod jobs_cmd;
 mod policy_files;
 mod portfolio_cmd;
 mod serve_cmd;
@@ -155,9 +156,22 @@ enum Command {
     /// (advisory update then re-evaluation, reminders, stale-image check), until SIGINT or
     /// SIGTERM stops it gracefully.
     #[command(
-        after_help = "Several instances may share one PostgreSQL database: each scheduled slot of a job is claimed in the database and runs once. Jobs and the address come from the [serve] table of the configuration file (docs/config.md).\n\nExamples:\n  patchwarden serve\n  patchwarden serve --listen 0.0.0.0:8080 --database postgres://pw@db/patchwarden\n  patchwarden serve --no-jobs            # an instance that only answers requests"
+        after_help = "Several instances may share one PostgreSQL database: each scheduled slot of a job is claimed in the database and runs once. Jobs and the address come from the [serve] table of the configuration file (docs/config.md); the jobs send notifications through the [notify] channels and routes (docs/notifications.md). `patchwarden jobs run JOB` runs one job now.\n\nExamples:\n  patchwarden serve\n  patchwarden serve --listen 0.0.0.0:8080 --database postgres://pw@db/patchwarden\n  patchwarden serve --no-jobs            # an instance that only answers requests"
     )]
     Serve(serve_cmd::ServeArgs),
+    /// Run a scheduled job now, in the foreground (for system cron and tests), exactly as
+    /// `serve` runs it.
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  patchwarden jobs run reminders\n  patchwarden jobs run update\n  patchwarden jobs run stale-images --slot 2026-11-23T06:00:00Z\n\nSee docs/notifications.md for what each job sends."
+    )]
+    Jobs(jobs_cmd::JobsCommand),
+    /// Notifications: check the channels of the [notify] configuration.
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  patchwarden notify test\n  patchwarden notify test --channel oncall-mail\n\nSee docs/notifications.md."
+    )]
+    Notify(jobs_cmd::NotifyCommand),
     /// The audit log: every change with who, when, and the values before and after.
     #[command(
         after_help = "Examples:\n  patchwarden audit\n  patchwarden audit --finding 42\n  patchwarden audit --entity product --id 1 --format json"
@@ -397,7 +411,9 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     if !matches!(
         cli.command,
-        Command::Db(DbCommand::Import { .. } | DbCommand::Update { .. }) | Command::Serve(_)
+        Command::Db(DbCommand::Import { .. } | DbCommand::Update { .. })
+            | Command::Serve(_)
+            | Command::Jobs(_)
     ) {
         no_huge_pages_for_short_commands();
     }
@@ -562,6 +578,8 @@ async fn run(cli: Cli) -> Result<u8> {
         Command::Reevaluate { output } => portfolio_cmd::reevaluate(&cli.global, &output).await,
         Command::Audit(a) => portfolio_cmd::audit(&cli.global, a).await,
         Command::Serve(a) => serve_cmd::serve(&cli.global, a).await,
+        Command::Jobs(c) => jobs_cmd::jobs(&cli.global, c).await,
+        Command::Notify(c) => jobs_cmd::notify(&cli.global, c).await,
         Command::User(c) => identity_cmd::user(&cli.global, c).await,
         Command::Token(c) => identity_cmd::token(&cli.global, c).await,
         Command::Db(DbCommand::Show { id, output }) => {

@@ -6,6 +6,7 @@
 //! the `report` crate renders.
 
 pub mod intel;
+pub mod notices;
 pub mod portfolio;
 mod scan;
 pub mod update;

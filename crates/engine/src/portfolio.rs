@@ -125,6 +125,26 @@ pub struct ReevaluationReport {
     pub findings_updated: usize,
     /// Wall time, milliseconds.
     pub elapsed_ms: u128,
+    /// The findings that appeared, with their product and project (for notifications; not
+    /// part of the JSON report).
+    #[serde(skip)]
+    pub new: Vec<Located>,
+    /// Fixed findings that matched again and were reopened (for notifications; not part of
+    /// the JSON report).
+    #[serde(skip)]
+    pub regressed: Vec<Located>,
+}
+
+/// A finding with the product and project it belongs to.
+#[derive(Clone, Debug, Serialize)]
+pub struct Located {
+    /// Product name.
+    pub product: String,
+    /// Project name.
+    pub project: String,
+    /// The finding.
+    #[serde(flatten)]
+    pub finding: Brief,
 }
 
 /// Per-project changes, counted.
@@ -1052,6 +1072,17 @@ pub async fn reevaluate(
         report.findings_new += changes.new.len();
         report.findings_closed += changes.closed;
         report.findings_updated += changes.updated;
+        let located = |rows: &[FindingRow]| {
+            rows.iter()
+                .map(|f| Located {
+                    product: artifact.product.clone(),
+                    project: artifact.project.clone(),
+                    finding: Brief::of(f),
+                })
+                .collect::<Vec<_>>()
+        };
+        report.new.extend(located(&changes.new));
+        report.regressed.extend(located(&changes.regressed));
     }
     report.elapsed_ms = started.elapsed().as_millis();
     Ok(report)

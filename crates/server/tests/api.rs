@@ -1458,3 +1458,63 @@ async fn the_api_on_postgres() {
         .unwrap_or_else(|e| panic!("{e}"));
     everything(&url).await;
 }
+
+/// An uploaded scan that brings new findings notifies the product's route, in the
+/// background; another product's upload does not match the route.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_upload_notifies_the_routes_of_its_product() {
+    use std::sync::{Arc, Mutex};
+    let received: Arc<Mutex<Vec<(String, Value)>>> = Arc::default();
+    let sink = received.clone();
+    let receiver = axum::Router::new().route(
+        "/hook",
+        axum::routing::post(move |headers: axum::http::HeaderMap, body: String| {
+            let sink = sink.clone();
+            async move {
+                let event = headers
+                    .get("x-patchwarden-event")
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("")
+                    .to_string();
+                if let Ok(mut r) = sink.lock() {
+                    r.push((event, serde_json::from_str(&body).unwrap_or(Value::Null)));
+                }
+                StatusCode::NO_CONTENT
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let address = listener.local_addr().unwrap_or_else(|e| panic!("{e}"));
+    tokio::spawn(async move { axum::serve(listener, receiver).await });
+
+    let config: patchwarden_notify::NotifyConfig = toml::from_str(&format!(
+        "[delivery]\nattempts = 1\n\n[channels.hook]\ntype = \"webhook\"\nurl = \"http://{address}/hook\"\nsecret = \"test-secret\"\n\n[[routes]]\nproducts = [\"demo\"]\nkinds = [\"finding_new\"]\nchannel = \"hook\"\n"
+    ))
+    .unwrap_or_else(|e| panic!("{e}"));
+    let rules = patchwarden_notify::Rules::new(config).unwrap_or_else(|e| panic!("{e}"));
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let s = seeded(&dir.path().join("pw.db").display().to_string()).await;
+    let app = patchwarden_server::app(s.state.clone().with_notifications(Arc::new(rules)));
+    let r = call(&app, POST, "/api/v1/products/other/projects/ledger/scans", Auth::Token(&s.admin), Some(sbom())).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let r = call(&app, POST, "/api/v1/products/demo/projects/ledger/scans", Auth::Token(&s.maintainer), Some(sbom())).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let finding = r.body["record"]["new"][0]["id"].as_i64();
+    for _ in 0..100 {
+        if received.lock().map(|r| !r.is_empty()).unwrap_or(false) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    // Time for a stray second delivery to show up.
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let got = received.lock().map(|r| r.clone()).unwrap_or_default();
+    assert_eq!(got.len(), 1, "{got:?}");
+    let (event, body) = &got[0];
+    assert_eq!(event, "finding_new");
+    assert_eq!(body["product"], "demo");
+    let items: Vec<Option<i64>> = body["items"].as_array().map(|i| i.iter().map(|f| f["id"].as_i64()).collect()).unwrap_or_default();
+    assert_eq!(items, vec![finding], "{body}");
+}

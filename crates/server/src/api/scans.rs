@@ -105,6 +105,7 @@ pub async fn upload(
     )
     .await?;
     state.cache.overview.clear();
+    state.notify(patchwarden_engine::notices::for_record(&record, &now));
     tracing::info!(
         product = %product.name,
         project,
