@@ -10,6 +10,7 @@ mod inventory_cmd;
 mod policy_files;
 mod portfolio_cmd;
 mod serve_cmd;
+mod upload;
 mod version_cmd;
 
 use std::io::{IsTerminal, Write};
@@ -316,6 +317,7 @@ enum ScanFormat {
 }
 
 #[derive(Args, Debug)]
+#[command(group(clap::ArgGroup::new("destination").args(["record", "upload"]).multiple(false)))]
 struct ScanArgs {
     /// Directory or lockfile to scan.
     #[arg(value_name = "PATH")]
@@ -347,15 +349,34 @@ struct ScanArgs {
     /// what is new, still open and gone since the project's previous artifact.
     #[arg(long, requires_all = ["product", "project"])]
     record: bool,
+    /// Send the scan (its JSON document, every component included) to the Patchwarden
+    /// server at URL, which evaluates it and records it as an artifact of
+    /// --product/--project; print what is new, still open and gone there. Needs an API token
+    /// (--token or PATCHWARDEN_TOKEN). Local output and exit code are as without it; a
+    /// failed upload exits 2.
+    #[arg(long, value_name = "URL", requires_all = ["product", "project"])]
+    upload: Option<String>,
+    /// API token for --upload (`patchwarden token create`); prefer the environment variable,
+    /// as a command line is visible to other users of the machine.
+    #[arg(
+        long,
+        value_name = "TOKEN",
+        env = "PATCHWARDEN_TOKEN",
+        hide_env_values = true
+    )]
+    token: Option<upload::Token>,
+    /// Seconds --upload may take, connecting included (default: 60).
+    #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..=3600), requires = "upload")]
+    upload_timeout: Option<u64>,
     /// Product to record into (created when missing).
-    #[arg(long, requires = "record")]
+    #[arg(long, requires = "destination")]
     product: Option<String>,
     /// Project to record into (created when missing).
-    #[arg(long, requires = "record")]
+    #[arg(long, requires = "destination")]
     project: Option<String>,
     /// Artifact id to record (default: the git commit of PATH, the image digest, or a
     /// digest of the component list).
-    #[arg(long, value_name = "ID", requires = "record")]
+    #[arg(long, value_name = "ID", requires = "destination")]
     artifact: Option<String>,
 }
 
@@ -592,6 +613,19 @@ async fn run(cli: Cli) -> Result<u8> {
 async fn scan(global: &Global, args: ScanArgs) -> Result<u8> {
     // Read the path first: a typo should not create a database.
     std::fs::metadata(&args.path).with_context(|| format!("{}", args.path.display()))?;
+    // Check the upload's URL and token before scanning: a typo should not cost a scan.
+    let upload = match (&args.upload, &args.product, &args.project) {
+        (Some(url), Some(product), Some(project)) => Some(upload::Upload::new(
+            url,
+            product,
+            project,
+            args.artifact.as_deref(),
+            git_commit(&args.path).as_deref(),
+            args.token.as_ref(),
+            args.upload_timeout.map(std::time::Duration::from_secs),
+        )?),
+        _ => None,
+    };
     let evaluation = policy_files::load(
         &args.path,
         &policy_files::PolicyArgs {
@@ -647,8 +681,36 @@ async fn scan(global: &Global, args: ScanArgs) -> Result<u8> {
         }
         _ => record(&store, &result).await?,
     }
+    // The upload's failure is reported after the local report is written: CI keeps it.
+    let mut upload_failure = None;
+    if let Some(upload) = &upload {
+        let body = patchwarden_report::json(&result).to_string().into_bytes();
+        match upload.send(body).await {
+            Ok(answer) => {
+                if !global.quiet {
+                    eprintln!(
+                        "Uploaded the scan to {} ({}): {} active finding{} in {}/{}",
+                        upload.url(),
+                        answer.format,
+                        answer.findings_active,
+                        if answer.findings_active == 1 { "" } else { "s" },
+                        answer.record.product,
+                        answer.record.project
+                    );
+                    if !matches!(args.output.format, ScanFormat::Table | ScanFormat::Json) {
+                        eprint!("{}", patchwarden_report::record_summary(&answer.record));
+                    }
+                }
+                result.record = Some(answer.record);
+            }
+            Err(e) => upload_failure = Some(e),
+        }
+    }
     emit(global, &args.output, &result)?;
     store.close().await;
+    if let Some(e) = upload_failure {
+        return Err(e);
+    }
     Ok(if !result.gate.passed {
         EXIT_GATE_FAILED
     } else {
