@@ -16,7 +16,7 @@ use patchwarden_store::{
     Artifact, Deployment, FindingRow, NewArtifact, NewException, Patch, Store, StoredException,
     Write,
 };
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 use time::{Date, Duration};
 
@@ -45,7 +45,7 @@ pub struct RecordTarget<'a> {
 }
 
 /// A finding in a record or re-evaluation summary.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Brief {
     /// Finding id.
@@ -84,8 +84,9 @@ impl Brief {
     }
 }
 
-/// What recording an artifact changed, compared with the project's previous artifact.
-#[derive(Clone, Debug, Serialize)]
+/// What recording an artifact changed, compared with the project's previous artifact. The
+/// server answers an uploaded scan with it, and `scan --upload` reads it back.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RecordSummary {
     /// Product name.
