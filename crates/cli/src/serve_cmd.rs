@@ -126,8 +126,9 @@ pub async fn serve(global: &Global, args: ServeArgs) -> Result<u8> {
             .unwrap_or(defaults.max_body_bytes),
         ..defaults
     };
-    let state = patchwarden_server::AppState::new(store.clone(), settings, Arc::new(crate::now_rfc3339))
-        .with_notifications(rules.clone());
+    let state =
+        patchwarden_server::AppState::new(store.clone(), settings, Arc::new(crate::now_rfc3339))
+            .with_notifications(rules.clone());
     let app = patchwarden_server::app(state)
         .into_make_service_with_connect_info::<std::net::SocketAddr>();
     let mut until = shutdown.clone();

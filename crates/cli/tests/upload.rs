@@ -589,3 +589,120 @@ fn scan_json_of_an_image_carries_the_image() {
         image.layers.first().map(String::as_str)
     );
 }
+
+/// End to end: `scan --upload` to a real `serve` seeded with the demo portfolio records a new
+/// artifact of the project; a partner's token is refused with the server's message.
+#[test]
+fn upload_to_a_real_server_records_the_artifact() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let db = dir.path().join("pw.db").display().to_string();
+    common::pw(&db).args(["--quiet", "demo"]).assert().success();
+    common::pw(&db)
+        .args([
+            "user",
+            "add",
+            "ci-bot",
+            "--role",
+            "maintainer",
+            "--grant",
+            "demo",
+        ])
+        .assert()
+        .success();
+    common::pw(&db)
+        .args([
+            "user", "add", "visitor", "--role", "partner", "--grant", "demo",
+        ])
+        .assert()
+        .success();
+    let token = |user: &str| {
+        let out = common::pw(&db)
+            .args(["--quiet", "token", "create", "--user", user, "--name", "ci"])
+            .output()
+            .unwrap_or_else(|e| panic!("{e}"));
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    };
+    let (maintainer, partner) = (token("ci-bot"), token("visitor"));
+    let config = dir.path().join("config.toml");
+    std::fs::write(&config, "[serve]\njobs = []\n").unwrap_or_else(|e| panic!("{e}"));
+    let server = common::serve::start(&db, &config, "upload-test");
+    let url = format!("http://{}", server.address);
+    let project = common::repo_root().join("examples/portfolio/edge-proxy");
+
+    let out = common::pw(&db)
+        .env("PATCHWARDEN_TOKEN", &maintainer)
+        .arg("scan")
+        .arg(&project)
+        .args([
+            "--format",
+            "json",
+            "--upload",
+            &url,
+            "--product",
+            "demo",
+            "--project",
+            "edge-proxy",
+            "--artifact",
+            "v2",
+        ])
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}"));
+    let record = &doc["record"];
+    assert_eq!(record["product"], "demo");
+    assert_eq!(record["artifact_ref"], "v2");
+    assert!(record["previous_artifact_id"].is_i64(), "{record}");
+    assert_eq!(record["new"].as_array().map(Vec::len), Some(0), "{record}");
+    assert_eq!(record["gone"].as_array().map(Vec::len), Some(0), "{record}");
+    let open = record["still_open"].as_array().map(Vec::len).unwrap_or(0);
+    assert_eq!(
+        open,
+        doc["findings"].as_array().map(Vec::len).unwrap_or(0),
+        "{record}"
+    );
+
+    let out = common::pw(&db)
+        .env("PATCHWARDEN_TOKEN", &partner)
+        .arg("scan")
+        .arg(&project)
+        .args([
+            "--upload",
+            &url,
+            "--product",
+            "demo",
+            "--project",
+            "edge-proxy",
+        ])
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("403") && stderr.contains("may not change product demo"),
+        "{stderr}"
+    );
+    let (code, rest) = server.stop();
+    assert_eq!(code, Some(0), "{rest}");
+    // The server recorded the second artifact of the project under the maintainer's name.
+    let artifacts = common::pw(&db)
+        .args([
+            "artifact",
+            "list",
+            "--product",
+            "demo",
+            "--project",
+            "edge-proxy",
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let list: Value = serde_json::from_slice(&artifacts.stdout).unwrap_or(Value::Null);
+    let refs: Vec<&str> = list
+        .as_array()
+        .map(|a| a.iter().filter_map(|x| x["ref"].as_str()).collect())
+        .unwrap_or_default();
+    assert_eq!(refs, ["v2", "demo"], "{list}");
+}

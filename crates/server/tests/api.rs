@@ -1497,9 +1497,23 @@ async fn an_upload_notifies_the_routes_of_its_product() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let s = seeded(&dir.path().join("pw.db").display().to_string()).await;
     let app = patchwarden_server::app(s.state.clone().with_notifications(Arc::new(rules)));
-    let r = call(&app, POST, "/api/v1/products/other/projects/ledger/scans", Auth::Token(&s.admin), Some(sbom())).await;
+    let r = call(
+        &app,
+        POST,
+        "/api/v1/products/other/projects/ledger/scans",
+        Auth::Token(&s.admin),
+        Some(sbom()),
+    )
+    .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
-    let r = call(&app, POST, "/api/v1/products/demo/projects/ledger/scans", Auth::Token(&s.maintainer), Some(sbom())).await;
+    let r = call(
+        &app,
+        POST,
+        "/api/v1/products/demo/projects/ledger/scans",
+        Auth::Token(&s.maintainer),
+        Some(sbom()),
+    )
+    .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
     let finding = r.body["record"]["new"][0]["id"].as_i64();
     for _ in 0..100 {
@@ -1515,6 +1529,9 @@ async fn an_upload_notifies_the_routes_of_its_product() {
     let (event, body) = &got[0];
     assert_eq!(event, "finding_new");
     assert_eq!(body["product"], "demo");
-    let items: Vec<Option<i64>> = body["items"].as_array().map(|i| i.iter().map(|f| f["id"].as_i64()).collect()).unwrap_or_default();
+    let items: Vec<Option<i64>> = body["items"]
+        .as_array()
+        .map(|i| i.iter().map(|f| f["id"].as_i64()).collect())
+        .unwrap_or_default();
     assert_eq!(items, vec![finding], "{body}");
 }
