@@ -140,14 +140,39 @@ pub async fn serve(global: &Global, args: ServeArgs) -> Result<u8> {
         tracing::info!("shutting down");
         let _ = stop.send(true);
     });
+    let housekeeping = tokio::spawn(housekeeping(store.clone()));
     served.await.context("the server stopped")?;
     signals.abort();
+    housekeeping.abort();
     if let Some(s) = scheduler {
         let _ = s.await;
     }
     store.close().await;
     eprintln!("patchwarden: stopped");
     Ok(0)
+}
+
+/// Every ten minutes: expired sessions are deleted and failed logins older than a day
+/// forgotten (the login limits look back 15 minutes).
+async fn housekeeping(store: Store) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(600));
+    loop {
+        tick.tick().await;
+        let now = now_rfc3339();
+        let day_ago = time::OffsetDateTime::parse(&now, &time::format_description::well_known::Rfc3339)
+            .ok()
+            .map(|t| t - time::Duration::days(1))
+            .and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok())
+            .unwrap_or_else(|| now.clone());
+        match store.delete_expired_sessions(&now).await {
+            Ok(n) if n > 0 => tracing::info!(sessions = n, "expired sessions deleted"),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "could not delete expired sessions"),
+        }
+        if let Err(e) = store.prune_failed_logins(&day_ago).await {
+            tracing::warn!(error = %e, "could not prune failed logins");
+        }
+    }
 }
 
 /// SIGINT (Ctrl-C) or, on Unix, SIGTERM.
