@@ -1104,6 +1104,41 @@ impl Store {
         Ok(FindingPage { items, next })
     }
 
+    /// What the portfolio figures need of each finding matching `filter` (severity, status,
+    /// KEV, first seen, due, fixed, verified, last change): a lean read for the overview,
+    /// which covers every finding a viewer may read.
+    pub async fn finding_facts(
+        &self,
+        filter: &FindingFilter,
+    ) -> Result<Vec<patchwarden_metrics::FindingFacts>, StoreError> {
+        let mut w = Clauses::new(self.backend);
+        w.filter(filter);
+        let sql = format!(
+            "SELECT f.severity, f.status, f.kev, f.first_seen, f.due, f.fixed_at, f.verified_at, \
+             f.updated_at {FINDING_FROM} {}",
+            w.sql()
+        );
+        let mut q = sqlx::query(AssertSqlSafe(sql));
+        for v in &w.binds {
+            q = q.bind(v.as_str());
+        }
+        let rows = q.fetch_all(&self.pool).await?;
+        rows.iter()
+            .map(|r| {
+                Ok(patchwarden_metrics::FindingFacts {
+                    severity: r.try_get(0)?,
+                    status: r.try_get(1)?,
+                    kev: r.try_get::<i64, _>(2)? != 0,
+                    first_seen: r.try_get(3)?,
+                    due: r.try_get(4)?,
+                    fixed_at: r.try_get(5)?,
+                    verified_at: r.try_get(6)?,
+                    updated_at: r.try_get(7)?,
+                })
+            })
+            .collect()
+    }
+
     /// How many findings match `filter`.
     pub async fn count_findings(&self, filter: &FindingFilter) -> Result<i64, StoreError> {
         let mut w = Clauses::new(self.backend);
