@@ -541,3 +541,57 @@ async fn the_dashboard_on_postgres() {
     let url = ok(patchwarden_store::testing::fresh_postgres_database(&admin).await);
     the_dashboard(&url).await;
 }
+
+/// The overview over 100,000 findings on SQLite: how long the lean read, the first (cold)
+/// computation and cached requests take. Run by hand:
+/// `cargo test --release -p patchwarden-server --test dashboard -- --ignored --nocapture`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "a measurement, not a check: run by hand"]
+async fn overview_of_100k_findings() {
+    use std::time::{Duration, Instant};
+    let dir = ok(tempfile::tempdir());
+    let store = seeded(&dir.path().join("pw.db").display().to_string()).await;
+    let columns = "product_id, project_id, ecosystem, vulnerability_id, ids, versions, purl, path, \
+        summary, severity, cvss_vector, cvss_score, fixed_versions, kev, epss, published, first_seen, \
+        last_seen, first_artifact_id, last_artifact_id, due, sla_days, status, status_reason, \
+        closed_by_system, accepted_by, accepted_until, fixed_at, fixed_artifact_id, verified_at, \
+        verified_deployment_id, updated_at";
+    for round in 0.. {
+        let (_, findings) = ok(store.portfolio_counts().await);
+        if findings >= 100_000 {
+            eprintln!("{findings} findings");
+            break;
+        }
+        let sql = format!(
+            "INSERT INTO findings (package, {columns}) SELECT package || '~{round}~' || id, {columns} FROM findings"
+        );
+        ok(sqlx::query(sqlx::AssertSqlSafe(sql)).execute(store.pool()).await);
+    }
+    let started = Instant::now();
+    let facts = ok(store
+        .finding_facts(&patchwarden_store::FindingFilter::default())
+        .await);
+    eprintln!("finding_facts: {} rows in {:?}", facts.len(), started.elapsed());
+    let started = Instant::now();
+    let figures = patchwarden_metrics::compute(&facts, NOW);
+    eprintln!("compute: {:?} (open {})", started.elapsed(), figures.open);
+    let app = app_over(&store);
+    let ada = login(&app, "ada").await;
+    let started = Instant::now();
+    let first = send(&app, "GET", "/api/v1/overview", Some(&ada), None).await;
+    assert_eq!(first.status, StatusCode::OK);
+    eprintln!("first /api/v1/overview (cold): {:?}", started.elapsed());
+    let mut times: Vec<Duration> = Vec::new();
+    for _ in 0..500 {
+        let started = Instant::now();
+        let reply = send(&app, "GET", "/api/v1/overview", Some(&ada), None).await;
+        assert_eq!(reply.status, StatusCode::OK);
+        times.push(started.elapsed());
+    }
+    times.sort();
+    eprintln!(
+        "cached /api/v1/overview: p50 {:?}, p99 {:?}",
+        times[times.len() / 2],
+        times[times.len() * 99 / 100]
+    );
+}
