@@ -261,6 +261,15 @@ impl Acc {
 /// Computes every figure of `findings` on `today` (`YYYY-MM-DD`, or an RFC 3339 time whose
 /// day is taken).
 pub fn compute(findings: &[FindingFacts], today: &str) -> Figures {
+    compute_counted(findings.iter().map(|f| (f, 1)), today)
+}
+
+/// [`compute`] over findings grouped by identical facts: each item stands for `count`
+/// findings (only the days of the times matter, so a store can group by them).
+pub fn compute_counted<'a>(
+    findings: impl IntoIterator<Item = (&'a FindingFacts, u64)>,
+    today: &str,
+) -> Figures {
     let today_text = day_of(today).to_string();
     let today_date = parse_day(today);
     let window_start =
@@ -275,35 +284,39 @@ pub fn compute(findings: &[FindingFacts], today: &str) -> Figures {
         .collect();
     let days = usize::try_from(WINDOW_DAYS).unwrap_or(90);
     // Difference array for the open count, plain counts for new and fixed.
-    let mut open_delta = vec![0i64; days + 1];
+    let mut open_delta = vec![0u64; days + 1];
+    let mut open_end = vec![0u64; days + 1];
     let mut new = vec![0u64; days];
     let mut fixed = vec![0u64; days];
     let index =
         |date: Date| -> Option<i64> { window_start.map(|start| (date - start).whole_days()) };
-    for f in findings {
+    for (f, n) in findings {
+        if n == 0 {
+            continue;
+        }
         match statuses.iter_mut().find(|c| c.status == f.status) {
-            Some(c) => c.count += 1,
+            Some(c) => c.count += n,
             None => statuses.push(StatusCount {
                 status: f.status.clone(),
-                count: 1,
+                count: n,
             }),
         }
         let acc = &mut per_severity[f.severity_index()];
-        acc.total += 1;
+        acc.total += n;
         let due = day_of(&f.due);
         if f.is_active() {
-            acc.open += 1;
+            acc.open += n;
             if f.kev {
-                acc.kev_open += 1;
+                acc.kev_open += n;
             }
             if due < today_text.as_str() {
-                acc.overdue += 1;
-                acc.counted += 1;
+                acc.overdue += n;
+                acc.counted += n;
             }
         } else if f.is_remediated() {
-            acc.counted += 1;
+            acc.counted += n;
             if f.fix_day().is_some_and(|d| d <= due) {
-                acc.on_time += 1;
+                acc.on_time += n;
             }
         }
         // Mean time to remediate, over fixes within the window.
@@ -315,8 +328,8 @@ pub fn compute(findings: &[FindingFacts], today: &str) -> Figures {
             && fix >= start
             && fix <= end
         {
-            acc.remediated += 1;
-            acc.remediation_days += u64::try_from((fix - first).whole_days()).unwrap_or(0);
+            acc.remediated += n;
+            acc.remediation_days += n * u64::try_from((fix - first).whole_days()).unwrap_or(0);
         }
         // Trend.
         let Some(first) = first else { continue };
@@ -344,19 +357,19 @@ pub fn compute(findings: &[FindingFacts], today: &str) -> Figures {
         if from < until
             && let (Ok(a), Ok(b)) = (usize::try_from(from), usize::try_from(until))
         {
-            open_delta[a] += 1;
-            open_delta[b] -= 1;
+            open_delta[a] += n;
+            open_end[b] += n;
         }
         if let Ok(i) = usize::try_from(first_index)
             && i < days
         {
-            new[i] += 1;
+            new[i] += n;
         }
         if f.is_remediated()
             && let Some(i) = fix.and_then(index).and_then(|i| usize::try_from(i).ok())
             && i < days
         {
-            fixed[i] += 1;
+            fixed[i] += n;
         }
     }
     let mut all = Acc::default();
@@ -378,16 +391,16 @@ pub fn compute(findings: &[FindingFacts], today: &str) -> Figures {
         .collect();
     let mut trend = Vec::new();
     if let Some(start) = window_start {
-        let mut running = 0i64;
+        let mut running = 0u64;
         for i in 0..days {
-            running += open_delta[i];
+            running = (running + open_delta[i]).saturating_sub(open_end[i]);
             let day = start
                 .checked_add(time::Duration::days(i as i64))
                 .map(|d| d.to_string())
                 .unwrap_or_default();
             trend.push(TrendDay {
                 day,
-                open: u64::try_from(running).unwrap_or(0),
+                open: running,
                 new: new[i],
                 fixed: fixed[i],
             });

@@ -229,6 +229,20 @@ proptest! {
     }
 
     #[test]
+    fn grouped_findings_give_the_same_figures_as_repeated_ones(
+        groups in prop::collection::vec((arbitrary_finding(), 0u64..4), 0..30),
+    ) {
+        let repeated: Vec<FindingFacts> = groups
+            .iter()
+            .flat_map(|(f, n)| std::iter::repeat_n(f.clone(), *n as usize))
+            .collect();
+        prop_assert_eq!(
+            compute_counted(groups.iter().map(|(f, n)| (f, *n)), TODAY),
+            compute(&repeated, TODAY)
+        );
+    }
+
+    #[test]
     fn the_last_trend_day_counts_the_active_findings_first_seen_in_the_window(
         findings in prop::collection::vec(arbitrary_finding(), 0..60),
     ) {

@@ -34,6 +34,15 @@ impl<V: Clone> TtlCache<V> {
             .map(|(_, v)| v.clone())
     }
 
+    /// The value under `key` however old, with whether it is younger than `ttl` (to serve a
+    /// stale value while a fresh one is computed).
+    pub fn get_any(&self, key: &str, ttl: Duration) -> Option<(V, bool)> {
+        let entries = self.entries.lock().ok()?;
+        entries
+            .get(key)
+            .map(|(at, v)| (v.clone(), at.elapsed() < ttl))
+    }
+
     /// Stores `value` under `key`, dropping expired entries when the map grows.
     pub fn put(&self, key: &str, value: V, ttl: Duration) {
         if let Ok(mut entries) = self.entries.lock() {
@@ -79,7 +88,7 @@ pub struct Caches {
     pub overview: TtlCache<Arc<crate::api::overview::Overview>>,
     /// Held while overview figures are computed, so concurrent misses compute them once
     /// (the others wait, then find them cached).
-    pub overview_compute: tokio::sync::Mutex<()>,
+    pub overview_compute: Arc<tokio::sync::Mutex<()>>,
     /// API token id → when `last_used_at` was last written.
     pub token_touched: TtlCache<()>,
 }

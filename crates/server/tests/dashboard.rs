@@ -565,15 +565,21 @@ async fn overview_of_100k_findings() {
         let sql = format!(
             "INSERT INTO findings (package, {columns}) SELECT package || '~{round}~' || id, {columns} FROM findings"
         );
-        ok(sqlx::query(sqlx::AssertSqlSafe(sql)).execute(store.pool()).await);
+        ok(sqlx::query(sqlx::AssertSqlSafe(sql))
+            .execute(store.pool())
+            .await);
     }
     let started = Instant::now();
     let facts = ok(store
         .finding_facts(&patchwarden_store::FindingFilter::default())
         .await);
-    eprintln!("finding_facts: {} rows in {:?}", facts.len(), started.elapsed());
+    eprintln!(
+        "finding_facts: {} groups in {:?}",
+        facts.len(),
+        started.elapsed()
+    );
     let started = Instant::now();
-    let figures = patchwarden_metrics::compute(&facts, NOW);
+    let figures = patchwarden_metrics::compute_counted(facts.iter().map(|(f, n)| (f, *n)), NOW);
     eprintln!("compute: {:?} (open {})", started.elapsed(), figures.open);
     let app = app_over(&store);
     let ada = login(&app, "ada").await;

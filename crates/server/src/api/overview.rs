@@ -1,7 +1,10 @@
 //! The portfolio overview: figures over the findings the caller may read (or one product's),
-//! open KEV findings, advisory-source freshness and exceptions expiring soon. Computed at
-//! most once per scope every `overview_cache_seconds` (concurrent misses wait for one
-//! computation), and forgotten on every write that changes findings.
+//! open KEV findings, advisory-source freshness and exceptions expiring soon.
+//!
+//! Cached per scope: figures younger than `overview_cache_seconds` are served as they are;
+//! older ones are still served while one background task computes fresh ones; when nothing
+//! is cached (first request, or a write cleared the cache) requests wait for a single
+//! computation (concurrent misses compute once).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -93,15 +96,39 @@ pub async fn overview_for(
     );
     let ttl = Duration::from_secs(state.settings.overview_cache_seconds);
     let cache = &state.cache.overview;
-    if let Some(hit) = cache.get(&key, ttl) {
-        return Ok(hit);
+    let product = product.map(|p| p.name);
+    match cache.get_any(&key, ttl) {
+        Some((hit, true)) => return Ok(hit),
+        Some((stale, false)) => {
+            // Serve the stale figures at once and refresh them in the background, once:
+            // requests never wait for a recomputation that only ageing asked for.
+            if let Ok(guard) = state.cache.overview_compute.clone().try_lock_owned() {
+                let state = state.clone();
+                let generation = cache.generation();
+                tokio::spawn(async move {
+                    let _computing = guard;
+                    match compute(&state, scope, product).await {
+                        Ok(fresh) => state.cache.overview.put_unless_cleared(
+                            &key,
+                            Arc::new(fresh),
+                            ttl,
+                            generation,
+                        ),
+                        Err(e) => tracing::warn!(error = %e.message, "overview refresh failed"),
+                    }
+                });
+            }
+            return Ok(stale);
+        }
+        None => {}
     }
+    // Nothing cached (first request, or a write cleared it): wait for one computation.
     let _computing = state.cache.overview_compute.lock().await;
     if let Some(hit) = cache.get(&key, ttl) {
         return Ok(hit);
     }
     let generation = cache.generation();
-    let computed = Arc::new(compute(state, scope, product.map(|p| p.name)).await?);
+    let computed = Arc::new(compute(state, scope, product).await?);
     if !ttl.is_zero() {
         cache.put_unless_cleared(&key, computed.clone(), ttl, generation);
     }
@@ -123,7 +150,7 @@ async fn compute(
     let facts = state.store.finding_facts(&filter).await?;
     let figures = tokio::task::spawn_blocking({
         let today = today.clone();
-        move || patchwarden_metrics::compute(&facts, &today)
+        move || patchwarden_metrics::compute_counted(facts.iter().map(|(f, n)| (f, *n)), &today)
     })
     .await
     .map_err(ApiError::internal)?;
