@@ -133,6 +133,7 @@ mod tests {
             "/api/v1/findings",
             "/api/v1/findings/{id}/transitions",
             "/api/v1/auth/login",
+            "/api/v1/overview",
         ] {
             assert!(doc["paths"][path].is_object(), "{path} missing");
         }
