@@ -31,9 +31,12 @@ fn history_row(e: AuditEntry) -> HistoryRow {
     };
     if let Some(after) = e.after.as_ref().and_then(|a| a.as_object()) {
         for (key, value) in after {
-            let before = e.before.as_ref().and_then(|b| b.get(key));
-            if before != Some(value) {
-                changes.push(format!("{key}: {} → {}", text(before), text(Some(value))));
+            let (before, after) = (
+                text(e.before.as_ref().and_then(|b| b.get(key))),
+                text(Some(value)),
+            );
+            if before != after {
+                changes.push(format!("{key}: {before} → {after}"));
             }
         }
     }
