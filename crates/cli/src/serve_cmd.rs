@@ -46,6 +46,8 @@ pub struct ServeConfig {
     pub session_hours: Option<i64>,
     /// The largest scan or SBOM upload accepted, in MiB (default 64).
     pub max_upload_mib: Option<usize>,
+    /// How long the overview figures are reused, in seconds (default 15).
+    pub overview_cache_seconds: Option<u64>,
 }
 
 pub async fn serve(global: &Global, args: ServeArgs) -> Result<u8> {
@@ -124,6 +126,10 @@ pub async fn serve(global: &Global, args: ServeArgs) -> Result<u8> {
             .max_upload_mib
             .map(|m| m.saturating_mul(1024 * 1024))
             .unwrap_or(defaults.max_body_bytes),
+        overview_cache_seconds: config
+            .serve
+            .overview_cache_seconds
+            .unwrap_or(defaults.overview_cache_seconds),
         ..defaults
     };
     let state =
@@ -154,16 +160,20 @@ pub async fn serve(global: &Global, args: ServeArgs) -> Result<u8> {
 
 /// Every ten minutes: expired sessions are deleted and failed logins older than a day
 /// forgotten (the login limits look back 15 minutes).
-async fn housekeeping(store: Store) {
+async fn housekeeping(store: patchwarden_store::Store) {
     let mut tick = tokio::time::interval(std::time::Duration::from_secs(600));
     loop {
         tick.tick().await;
-        let now = now_rfc3339();
-        let day_ago = time::OffsetDateTime::parse(&now, &time::format_description::well_known::Rfc3339)
-            .ok()
-            .map(|t| t - time::Duration::days(1))
-            .and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok())
-            .unwrap_or_else(|| now.clone());
+        let now = crate::now_rfc3339();
+        let day_ago =
+            time::OffsetDateTime::parse(&now, &time::format_description::well_known::Rfc3339)
+                .ok()
+                .map(|t| t - time::Duration::days(1))
+                .and_then(|t| {
+                    t.format(&time::format_description::well_known::Rfc3339)
+                        .ok()
+                })
+                .unwrap_or_else(|| now.clone());
         match store.delete_expired_sessions(&now).await {
             Ok(n) if n > 0 => tracing::info!(sessions = n, "expired sessions deleted"),
             Ok(_) => {}

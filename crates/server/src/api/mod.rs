@@ -8,6 +8,7 @@
 pub mod admin;
 pub mod decisions;
 pub mod findings;
+pub mod overview;
 pub mod products;
 pub mod releases;
 pub mod scans;
@@ -40,6 +41,7 @@ use crate::state::AppState;
         releases::list_environments, releases::create_environment,
         releases::list_deployments, releases::deploy,
         admin::advisory, admin::audit, admin::reevaluate, admin::jobs,
+        overview::overview,
     ),
     modifiers(&Security),
     tags(
@@ -134,4 +136,5 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/audit", get(admin::audit))
         .route("/api/v1/reevaluate", post(admin::reevaluate))
         .route("/api/v1/jobs", get(admin::jobs))
+        .route("/api/v1/overview", get(overview::overview))
 }
