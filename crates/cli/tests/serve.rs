@@ -3,35 +3,9 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use common::*;
-
-/// `GET path` over HTTP/1.1 on `address`; the status code and the body.
-fn get(address: &str, path: &str) -> (u16, String) {
-    let mut stream = TcpStream::connect(address).unwrap_or_else(|e| panic!("{address}: {e}"));
-    let request = format!("GET {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n");
-    stream
-        .write_all(request.as_bytes())
-        .unwrap_or_else(|e| panic!("{e}"));
-    let mut response = String::new();
-    stream
-        .read_to_string(&mut response)
-        .unwrap_or_else(|e| panic!("{e}"));
-    let status = response
-        .split_whitespace()
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0);
-    let body = response
-        .split_once("\r\n\r\n")
-        .map(|(_, b)| b.to_string())
-        .unwrap_or_default();
-    (status, body)
-}
 
 fn serves_runs_jobs_and_stops_gracefully(db: &str) {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
@@ -41,44 +15,17 @@ fn serves_runs_jobs_and_stops_gracefully(db: &str) {
         "[serve]\njobs = [{ job = \"reevaluate\", cron = \"* * * * * *\" }, { job = \"reminders\", cron = \"* * * * * *\" }]\n",
     )
     .unwrap_or_else(|e| panic!("{e}"));
-    let mut child = Command::new(assert_cmd::cargo::cargo_bin("patchwarden"))
-        .env_remove("PATCHWARDEN_DATABASE")
-        .env_remove("PATCHWARDEN_CONFIG")
-        .args(["--database", db, "--config"])
-        .arg(&config)
-        .args(["serve", "--listen", "127.0.0.1:0", "--instance", "test-1"])
-        .stderr(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap_or_else(|e| panic!("{e}"));
-    let mut stderr = BufReader::new(child.stderr.take().unwrap_or_else(|| panic!("stderr")));
-    let mut line = String::new();
-    stderr
-        .read_line(&mut line)
-        .unwrap_or_else(|e| panic!("{e}"));
-    let address = line
-        .split("http://")
-        .nth(1)
-        .and_then(|r| r.split_whitespace().next())
-        .unwrap_or_else(|| panic!("no address in {line:?}"))
-        .to_string();
-    let (status, body) = get(&address, "/healthz");
+    let server = common::serve::start(db, &config, "test-1");
+    let (status, body) = server.get("/healthz");
     assert_eq!(status, 200, "{body}");
     assert!(body.contains("\"ok\""), "{body}");
-    let (status, body) = get(&address, "/readyz");
+    let (status, body) = server.get("/readyz");
     assert_eq!(status, 200, "{body}");
     // Let the every-second jobs run at least twice.
     std::thread::sleep(Duration::from_millis(2500));
-    let killed = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap_or_else(|e| panic!("kill: {e}"));
-    assert!(killed.success());
     let started = Instant::now();
-    let status = child.wait().unwrap_or_else(|e| panic!("{e}"));
-    let mut rest = String::new();
-    let _ = stderr.read_to_string(&mut rest);
-    assert_eq!(status.code(), Some(0), "{rest}");
+    let (code, rest) = server.stop();
+    assert_eq!(code, Some(0), "{rest}");
     assert!(started.elapsed() < Duration::from_secs(10));
     assert!(rest.contains("patchwarden: stopped"), "{rest}");
 

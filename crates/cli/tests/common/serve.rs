@@ -69,20 +69,30 @@ impl Instance {
 
     /// The status of `GET path`.
     pub fn status_of(&self, path: &str) -> u16 {
-        let mut stream = TcpStream::connect(&self.address).unwrap_or_else(|e| panic!("{e}"));
-        let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
+        self.get(path).0
+    }
+
+    /// `GET path` over HTTP/1.1: the status code and the body.
+    pub fn get(&self, path: &str) -> (u16, String) {
+        let address = &self.address;
+        let mut stream = TcpStream::connect(address).unwrap_or_else(|e| panic!("{address}: {e}"));
+        let _ = stream.set_read_timeout(Some(Duration::from_secs(30)));
         write!(
             stream,
-            "GET {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n",
-            self.address
+            "GET {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n"
         )
         .unwrap_or_else(|e| panic!("{e}"));
         let mut response = String::new();
         let _ = stream.read_to_string(&mut response);
-        response
+        let status = response
             .split_whitespace()
             .nth(1)
             .and_then(|s| s.parse().ok())
-            .unwrap_or(0)
+            .unwrap_or(0);
+        let body = response
+            .split_once("\r\n\r\n")
+            .map(|(_, b)| b.to_string())
+            .unwrap_or_default();
+        (status, body)
     }
 }
