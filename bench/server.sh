@@ -18,6 +18,7 @@
 #   FINDINGS=20000 bash bench/server.sh                 # a smaller portfolio (its own cache)
 #   PHASES=findings bash bench/server.sh                # one endpoint only
 #   RESEED=1 bash bench/server.sh                       # seed again even if cached
+#   ANALYZE=1 bash bench/server.sh                      # on a copy with planner statistics
 #   PATCHWARDEN_BIN=path/to/patchwarden LOAD_BIN=path/to/patchwarden-load bash bench/server.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -53,7 +54,18 @@ token_file=$cache/token
 "$bin" -q --database "$db" token create --user bench-admin --name "bench-$(date +%s)" > "$token_file"
 password_file=$cache/password
 printf '%s\n' "$password" > "$password_file"
+if [ -n "${ANALYZE:-}" ]; then
+  # The store never runs ANALYZE on a database filled after its creation: measure a copy
+  # that has the statistics, to compare (the cached database stays as the store leaves it).
+  rm -f "$cache/analyzed.db-wal" "$cache/analyzed.db-shm"
+  cp "$db" "$cache/analyzed.db"
+  # The latest commits (the token) may still sit in the write-ahead log.
+  if [ -f "$db-wal" ]; then cp "$db-wal" "$cache/analyzed.db-wal"; fi
+  db=$cache/analyzed.db
+fi
 echo "database: $db ($(du -h "$db" | cut -f1))" >&2
+# The store's page queries one at a time, with their plans (same SQLite as the server).
+"$load" probe --database "$db" ${ANALYZE:+--analyze} >&2
 
 log=$cache/serve.log
 "$bin" --database "$db" serve --no-jobs --listen 127.0.0.1:0 2> "$log" &

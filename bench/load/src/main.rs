@@ -7,6 +7,7 @@
 //!     [--phases findings,overview,dashboard] [--json figures.json]
 //! ```
 
+mod probe;
 mod run;
 mod seed;
 
@@ -49,6 +50,15 @@ enum Command {
         /// The time to seed at, RFC 3339 (default: now); due dates fall around it.
         #[arg(long)]
         now: Option<String>,
+    },
+    /// Time the store's finding pages one at a time and print their query plans.
+    Probe {
+        /// Database path (SQLite) or PostgreSQL URL.
+        #[arg(long)]
+        database: String,
+        /// Run `ANALYZE` first (gives the query planner statistics; kept in the database).
+        #[arg(long)]
+        analyze: bool,
     },
     /// Send requests at a fixed rate (open loop) and print latency percentiles.
     Run {
@@ -130,6 +140,10 @@ async fn main_inner(cli: Cli) -> Result<bool> {
                 now,
             })
             .await?;
+            Ok(true)
+        }
+        Command::Probe { database, analyze } => {
+            probe::probe(&database, analyze).await?;
             Ok(true)
         }
         Command::Run {
