@@ -3,18 +3,29 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, anyhow};
 use patchwarden_engine::update::IntelConfig;
+use patchwarden_notify::{NotifyConfig, Rules};
 use serde::Deserialize;
 
 /// Everything the configuration file may hold.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Config {
     /// Advisory feeds and freshness.
     pub intel: IntelConfig,
     /// `patchwarden serve`: address and scheduled jobs.
     pub serve: crate::serve_cmd::ServeConfig,
+    /// Notification channels and routes (docs/notifications.md).
+    pub notify: NotifyConfig,
+}
+
+impl Config {
+    /// The `[notify]` table checked into routing rules (empty when the table is absent:
+    /// nothing is sent).
+    pub fn notify_rules(&self) -> Result<Rules> {
+        Rules::new(self.notify.clone()).map_err(|e| anyhow!("configuration [notify]: {e}"))
+    }
 }
 
 /// The default configuration file location.
@@ -47,5 +58,28 @@ mod tests {
         assert_eq!(c.intel.kev_url, "http://m.invalid/kev.json");
         assert_eq!(c.intel.freshness_hours, 24);
         assert!(toml::from_str::<Config>("[intel]\nkev_ur = \"x\"\n").is_err());
+    }
+
+    #[test]
+    fn notify_table_becomes_rules() {
+        let c: Config = toml::from_str(
+            "[notify.channels.hook]\ntype = \"webhook\"\nurl = \"http://127.0.0.1:9/x\"\nsecret = \"k\"\n\n[[notify.routes]]\nproducts = [\"shop\"]\nchannel = \"hook\"\n",
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        let rules = c.notify_rules().unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(rules.channels.len(), 1);
+        assert_eq!(rules.routes.len(), 1);
+        assert!(
+            Config::default()
+                .notify_rules()
+                .is_ok_and(|r| r.channels.is_empty())
+        );
+        let bad: Config = toml::from_str("[[notify.routes]]\nchannel = \"nope\"\n")
+            .unwrap_or_else(|e| panic!("{e}"));
+        let err = bad.notify_rules().map(|_| ()).unwrap_err().to_string();
+        assert_eq!(
+            err,
+            "configuration [notify]: notify route 1 names channel `nope`, which is not in [notify.channels]"
+        );
     }
 }

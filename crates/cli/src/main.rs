@@ -7,9 +7,11 @@ mod db;
 mod demo;
 mod identity_cmd;
 mod inventory_cmd;
+mod jobs_cmd;
 mod policy_files;
 mod portfolio_cmd;
 mod serve_cmd;
+mod upload;
 mod version_cmd;
 
 use std::io::{IsTerminal, Write};
@@ -72,13 +74,13 @@ struct Global {
 enum Command {
     /// Find lockfiles under a path, match their components against advisories, report findings.
     #[command(
-        after_help = "Files read: every format `patchwarden inventory` reads (lockfiles, manifests, OS package databases, SBOMs, container images; see docs/inventory.md). .git and node_modules are skipped; symbolic links are not followed.\n\nFormats (--format): table (default), json (docs/scan-json.md), sarif (SARIF 2.1.0 for code scanning), cyclonedx (CycloneDX 1.6 BOM with vulnerabilities and VEX analysis), csv, markdown (a pull-request comment), html (one self-contained page); see docs/scan-formats.md.\n\nExamples:\n  patchwarden scan .\n  patchwarden scan services/api --advisories osv/PyPI-all.zip\n  patchwarden scan Cargo.lock --format json --output scan.json\n  patchwarden scan . --format sarif --output patchwarden.sarif   # upload to code scanning\n  patchwarden scan . --format markdown --output comment.md\n  patchwarden scan . --exit-code 1     # fail a CI job when anything is found\n  patchwarden scan . --fail-on high    # the CI gate: exit 1 on an open High or Critical finding\n  patchwarden scan . --policy ci/patchwarden.toml --vex app.openvex.json\n\nJudging: the nearest patchwarden.toml at or above PATH (or --policy FILE) sets SLA days, the KEV and EPSS rules, exceptions and the gate (fail_on); .trivyignore and osv-scanner.toml [[IgnoredVulns]] beside PATH are read as exceptions (--no-ignore-files to skip); --vex FILE closes findings a VEX document marks not_affected or fixed. See docs/policy.md.\n\nExit codes: 0 gate passed (or no gate rule set); 1 gate failed (policy fail_on or --fail-on); N from --exit-code N when open findings exist and the gate passed; 2 input, usage or runtime error."
+        after_help = "Files read: every format `patchwarden inventory` reads (lockfiles, manifests, OS package databases, SBOMs, container images; see docs/inventory.md). .git and node_modules are skipped; symbolic links are not followed.\n\nFormats (--format): table (default), json (docs/scan-json.md), sarif (SARIF 2.1.0 for code scanning), cyclonedx (CycloneDX 1.6 BOM with vulnerabilities and VEX analysis), csv, markdown (a pull-request comment), html (one self-contained page); see docs/scan-formats.md.\n\nExamples:\n  patchwarden scan .\n  patchwarden scan services/api --advisories osv/PyPI-all.zip\n  patchwarden scan Cargo.lock --format json --output scan.json\n  patchwarden scan . --format sarif --output patchwarden.sarif   # upload to code scanning\n  patchwarden scan . --format markdown --output comment.md\n  patchwarden scan . --exit-code 1     # fail a CI job when anything is found\n  patchwarden scan . --fail-on high    # the CI gate: exit 1 on an open High or Critical finding\n  patchwarden scan . --policy ci/patchwarden.toml --vex app.openvex.json\n  patchwarden scan . --record --product shop --project api   # into the local portfolio\n  PATCHWARDEN_TOKEN=... patchwarden scan . --upload https://patchwarden.example --product shop --project api\n  patchwarden scan saved-scan.json     # a saved --format json scan, against today's advisories\n\nUploading: --upload sends the scan's JSON document (every component included) to the server, which evaluates and records it as --record does locally (docs/api.md, \"Uploading a scan\"); what recording changed is printed as with --record. The token comes from --token or PATCHWARDEN_TOKEN and is never printed. --upload and --record exclude each other.\n\nJudging: the nearest patchwarden.toml at or above PATH (or --policy FILE) sets SLA days, the KEV and EPSS rules, exceptions and the gate (fail_on); .trivyignore and osv-scanner.toml [[IgnoredVulns]] beside PATH are read as exceptions (--no-ignore-files to skip); --vex FILE closes findings a VEX document marks not_affected or fixed. See docs/policy.md.\n\nExit codes: 0 gate passed (or no gate rule set); 1 gate failed (policy fail_on or --fail-on); N from --exit-code N when open findings exist and the gate passed; 2 input, usage or runtime error, or a failed --upload (after the local report is written)."
     )]
     Scan(ScanArgs),
     /// List every component (package and version) found under a path: lockfiles, manifests,
     /// OS package databases, SBOMs and container images. Needs no advisories and no database.
     #[command(
-        after_help = "Formats: Cargo.lock; package-lock.json, npm-shrinkwrap.json, yarn.lock, pnpm-lock.yaml, bun.lock; requirements*.txt (with -r/-c includes), poetry.lock, Pipfile.lock, uv.lock, pdm.lock; go.mod (+go.sum); Gemfile.lock; composer.lock; pom.xml, gradle.lockfile; packages.lock.json; pubspec.lock; mix.lock; dpkg status and status.d, apk installed, rpmdb.sqlite (distribution from etc/os-release or --distro); CycloneDX JSON/XML and SPDX JSON/tag-value SBOMs; container images (`docker save` archives, OCI layouts as directory or tar: layers applied in order, each component names its layer). See docs/inventory.md.\n\nExamples:\n  patchwarden inventory .\n  patchwarden inventory image.tar          # docker save myapp:1.4 -o image.tar\n  patchwarden inventory app/yarn.lock --format json\n  patchwarden inventory rootfs/ --distro Debian:12\n  patchwarden inventory bom.cdx.json\n  patchwarden inventory . --exclude 'test/**' --exclude examples"
+        after_help = "Formats: Cargo.lock; package-lock.json, npm-shrinkwrap.json, yarn.lock, pnpm-lock.yaml, bun.lock; requirements*.txt (with -r/-c includes), poetry.lock, Pipfile.lock, uv.lock, pdm.lock; go.mod (+go.sum); Gemfile.lock; composer.lock; pom.xml, gradle.lockfile; packages.lock.json; pubspec.lock; mix.lock; dpkg status and status.d, apk installed, rpmdb.sqlite (distribution from etc/os-release or --distro); CycloneDX JSON/XML and SPDX JSON/tag-value SBOMs; a saved `patchwarden scan --format json`; container images (`docker save` archives, OCI layouts as directory or tar: layers applied in order, each component names its layer). See docs/inventory.md.\n\nExamples:\n  patchwarden inventory .\n  patchwarden inventory image.tar          # docker save myapp:1.4 -o image.tar\n  patchwarden inventory app/yarn.lock --format json\n  patchwarden inventory rootfs/ --distro Debian:12\n  patchwarden inventory bom.cdx.json\n  patchwarden inventory saved-scan.json   # scan --format json output\n  patchwarden inventory . --exclude 'test/**' --exclude examples"
     )]
     Inventory(inventory_cmd::InventoryArgs),
     /// Write an SBOM (CycloneDX 1.6 JSON or SPDX 2.3 JSON) of every component under a path.
@@ -155,9 +157,22 @@ enum Command {
     /// (advisory update then re-evaluation, reminders, stale-image check), until SIGINT or
     /// SIGTERM stops it gracefully.
     #[command(
-        after_help = "Several instances may share one PostgreSQL database: each scheduled slot of a job is claimed in the database and runs once. Jobs and the address come from the [serve] table of the configuration file (docs/config.md).\n\nExamples:\n  patchwarden serve\n  patchwarden serve --listen 0.0.0.0:8080 --database postgres://pw@db/patchwarden\n  patchwarden serve --no-jobs            # an instance that only answers requests"
+        after_help = "Several instances may share one PostgreSQL database: each scheduled slot of a job is claimed in the database and runs once. Jobs and the address come from the [serve] table of the configuration file (docs/config.md); the jobs send notifications through the [notify] channels and routes (docs/notifications.md). `patchwarden jobs run JOB` runs one job now.\n\nExamples:\n  patchwarden serve\n  patchwarden serve --listen 0.0.0.0:8080 --database postgres://pw@db/patchwarden\n  patchwarden serve --no-jobs            # an instance that only answers requests"
     )]
     Serve(serve_cmd::ServeArgs),
+    /// Run a scheduled job now, in the foreground (for system cron and tests), exactly as
+    /// `serve` runs it.
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  patchwarden jobs run reminders\n  patchwarden jobs run update\n  patchwarden jobs run stale-images --slot 2026-11-23T06:00:00Z\n\nSee docs/notifications.md for what each job sends."
+    )]
+    Jobs(jobs_cmd::JobsCommand),
+    /// Notifications: check the channels of the [notify] configuration.
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  patchwarden notify test\n  patchwarden notify test --channel oncall-mail\n\nSee docs/notifications.md."
+    )]
+    Notify(jobs_cmd::NotifyCommand),
     /// The audit log: every change with who, when, and the values before and after.
     #[command(
         after_help = "Examples:\n  patchwarden audit\n  patchwarden audit --finding 42\n  patchwarden audit --entity product --id 1 --format json"
@@ -319,6 +334,7 @@ enum ScanFormat {
 }
 
 #[derive(Args, Debug)]
+#[command(group(clap::ArgGroup::new("destination").args(["record", "upload"]).multiple(false)))]
 struct ScanArgs {
     /// Directory or lockfile to scan.
     #[arg(value_name = "PATH")]
@@ -350,15 +366,34 @@ struct ScanArgs {
     /// what is new, still open and gone since the project's previous artifact.
     #[arg(long, requires_all = ["product", "project"])]
     record: bool,
+    /// Send the scan (its JSON document, every component included) to the Patchwarden
+    /// server at URL, which evaluates it and records it as an artifact of
+    /// --product/--project; print what is new, still open and gone there. Needs an API token
+    /// (--token or PATCHWARDEN_TOKEN). Local output and exit code are as without it; a
+    /// failed upload exits 2.
+    #[arg(long, value_name = "URL", requires_all = ["product", "project"])]
+    upload: Option<String>,
+    /// API token for --upload (`patchwarden token create`); prefer the environment variable,
+    /// as a command line is visible to other users of the machine.
+    #[arg(
+        long,
+        value_name = "TOKEN",
+        env = "PATCHWARDEN_TOKEN",
+        hide_env_values = true
+    )]
+    token: Option<upload::Token>,
+    /// Seconds --upload may take, connecting included (default: 60).
+    #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..=3600), requires = "upload")]
+    upload_timeout: Option<u64>,
     /// Product to record into (created when missing).
-    #[arg(long, requires = "record")]
+    #[arg(long, requires = "destination")]
     product: Option<String>,
     /// Project to record into (created when missing).
-    #[arg(long, requires = "record")]
+    #[arg(long, requires = "destination")]
     project: Option<String>,
     /// Artifact id to record (default: the git commit of PATH, the image digest, or a
     /// digest of the component list).
-    #[arg(long, value_name = "ID", requires = "record")]
+    #[arg(long, value_name = "ID", requires = "destination")]
     artifact: Option<String>,
 }
 
@@ -397,7 +432,9 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     if !matches!(
         cli.command,
-        Command::Db(DbCommand::Import { .. } | DbCommand::Update { .. }) | Command::Serve(_)
+        Command::Db(DbCommand::Import { .. } | DbCommand::Update { .. })
+            | Command::Serve(_)
+            | Command::Jobs(_)
     ) {
         no_huge_pages_for_short_commands();
     }
@@ -562,6 +599,8 @@ async fn run(cli: Cli) -> Result<u8> {
         Command::Reevaluate { output } => portfolio_cmd::reevaluate(&cli.global, &output).await,
         Command::Audit(a) => portfolio_cmd::audit(&cli.global, a).await,
         Command::Serve(a) => serve_cmd::serve(&cli.global, a).await,
+        Command::Jobs(c) => jobs_cmd::jobs(&cli.global, c).await,
+        Command::Notify(c) => jobs_cmd::notify(&cli.global, c).await,
         Command::User(c) => identity_cmd::user(&cli.global, c).await,
         Command::Token(c) => identity_cmd::token(&cli.global, c).await,
         Command::Db(DbCommand::Show { id, output }) => {
@@ -602,6 +641,19 @@ async fn run(cli: Cli) -> Result<u8> {
 async fn scan(global: &Global, args: ScanArgs) -> Result<u8> {
     // Read the path first: a typo should not create a database.
     std::fs::metadata(&args.path).with_context(|| format!("{}", args.path.display()))?;
+    // Check the upload's URL and token before scanning: a typo should not cost a scan.
+    let upload = match (&args.upload, &args.product, &args.project) {
+        (Some(url), Some(product), Some(project)) => Some(upload::Upload::new(
+            url,
+            product,
+            project,
+            args.artifact.as_deref(),
+            git_commit(&args.path).as_deref(),
+            args.token.as_ref(),
+            args.upload_timeout.map(std::time::Duration::from_secs),
+        )?),
+        _ => None,
+    };
     let evaluation = policy_files::load(
         &args.path,
         &policy_files::PolicyArgs {
@@ -657,8 +709,36 @@ async fn scan(global: &Global, args: ScanArgs) -> Result<u8> {
         }
         _ => record(&store, &result).await?,
     }
+    // The upload's failure is reported after the local report is written: CI keeps it.
+    let mut upload_failure = None;
+    if let Some(upload) = &upload {
+        let body = patchwarden_report::json(&result).to_string().into_bytes();
+        match upload.send(body).await {
+            Ok(answer) => {
+                if !global.quiet {
+                    eprintln!(
+                        "Uploaded the scan to {} ({}): {} active finding{} in {}/{}",
+                        upload.url(),
+                        answer.format,
+                        answer.findings_active,
+                        if answer.findings_active == 1 { "" } else { "s" },
+                        answer.record.product,
+                        answer.record.project
+                    );
+                    if !matches!(args.output.format, ScanFormat::Table | ScanFormat::Json) {
+                        eprint!("{}", patchwarden_report::record_summary(&answer.record));
+                    }
+                }
+                result.record = Some(answer.record);
+            }
+            Err(e) => upload_failure = Some(e),
+        }
+    }
     emit(global, &args.output, &result)?;
     store.close().await;
+    if let Some(e) = upload_failure {
+        return Err(e);
+    }
     Ok(if !result.gate.passed {
         EXIT_GATE_FAILED
     } else {

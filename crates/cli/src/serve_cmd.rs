@@ -1,22 +1,18 @@
-//! `patchwarden serve`: the HTTP server (health endpoints so far) and the scheduled jobs, until
-//! SIGINT or SIGTERM, which stop it gracefully: the listener closes, requests in flight and a
-//! running job's current step finish, the database closes.
+//! `patchwarden serve`: the HTTP server (health endpoints so far) and the scheduled jobs (what
+//! each does is in `jobs_cmd`), until SIGINT or SIGTERM, which stop it gracefully: the
+//! listener closes, requests in flight and a running job's current step finish, the database
+//! closes.
 
 use std::path::PathBuf;
 use std::sync::Arc;
 
 use anyhow::{Context, Result, anyhow};
 use clap::Args;
-use patchwarden_engine::update::IntelConfig;
-use patchwarden_server::jobs::{self, JobConfig, JobFuture, Runner};
-use patchwarden_store::{FindingFilter, Store};
-use serde_json::json;
+use patchwarden_server::jobs::{self, JobConfig};
 use tokio::sync::watch;
 
-use crate::{Global, now_rfc3339, open_store};
-
-/// The jobs `serve` knows.
-pub const JOBS: [&str; 4] = ["update", "reevaluate", "reminders", "stale-images"];
+use crate::jobs_cmd::{JOBS, JobContext};
+use crate::{Global, open_store};
 
 #[derive(Args, Debug)]
 pub struct ServeArgs {
@@ -50,6 +46,8 @@ pub struct ServeConfig {
     pub session_hours: Option<i64>,
     /// The largest scan or SBOM upload accepted, in MiB (default 64).
     pub max_upload_mib: Option<usize>,
+    /// How long the overview figures are reused, in seconds (default 15).
+    pub overview_cache_seconds: Option<u64>,
 }
 
 pub async fn serve(global: &Global, args: ServeArgs) -> Result<u8> {
@@ -63,11 +61,11 @@ pub async fn serve(global: &Global, args: ServeArgs) -> Result<u8> {
         &JOBS,
     )
     .map_err(|e| anyhow!("configuration [serve]: {e}"))?;
+    // A mistake in [notify] stops the start, rather than losing a notification later.
+    let rules = Arc::new(config.notify_rules()?);
     let cache = match args.cache_dir {
         Some(d) => d,
-        None => directories::ProjectDirs::from("", "", "patchwarden")
-            .map(|d| d.cache_dir().join("feeds"))
-            .context("cannot find a cache directory; pass --cache-dir")?,
+        None => crate::jobs_cmd::default_cache_dir()?,
     };
     let store = open_store(global).await?;
     let listener = tokio::net::TcpListener::bind(&listen)
@@ -87,12 +85,13 @@ pub async fn serve(global: &Global, args: ServeArgs) -> Result<u8> {
     let scheduler = if args.no_jobs {
         None
     } else {
-        let runner = runner(
-            store.clone(),
-            config.intel.clone(),
+        let runner = crate::jobs_cmd::runner(JobContext {
+            store: store.clone(),
+            intel: config.intel.clone(),
             cache,
-            crate::portfolio_cmd::actor(global),
-        );
+            actor: crate::portfolio_cmd::actor(global),
+            rules: rules.clone(),
+        });
         Some(tokio::spawn(jobs::run(
             store.clone(),
             scheduled,
@@ -103,7 +102,13 @@ pub async fn serve(global: &Global, args: ServeArgs) -> Result<u8> {
     };
     // Scripts and tests read the address from this line (port 0 picks one).
     eprintln!("patchwarden: listening on http://{address} as {instance}");
-    tracing::info!(%address, %instance, "listening");
+    tracing::info!(
+        %address,
+        %instance,
+        channels = rules.channels.len(),
+        routes = rules.routes.len(),
+        "listening"
+    );
     let defaults = patchwarden_server::Settings::default();
     let settings = patchwarden_server::Settings {
         instance: instance.clone(),
@@ -121,9 +126,15 @@ pub async fn serve(global: &Global, args: ServeArgs) -> Result<u8> {
             .max_upload_mib
             .map(|m| m.saturating_mul(1024 * 1024))
             .unwrap_or(defaults.max_body_bytes),
+        overview_cache_seconds: config
+            .serve
+            .overview_cache_seconds
+            .unwrap_or(defaults.overview_cache_seconds),
         ..defaults
     };
-    let state = patchwarden_server::AppState::new(store.clone(), settings, Arc::new(now_rfc3339));
+    let state =
+        patchwarden_server::AppState::new(store.clone(), settings, Arc::new(crate::now_rfc3339))
+            .with_notifications(rules.clone());
     let app = patchwarden_server::app(state)
         .into_make_service_with_connect_info::<std::net::SocketAddr>();
     let mut until = shutdown.clone();
@@ -135,14 +146,43 @@ pub async fn serve(global: &Global, args: ServeArgs) -> Result<u8> {
         tracing::info!("shutting down");
         let _ = stop.send(true);
     });
+    let housekeeping = tokio::spawn(housekeeping(store.clone()));
     served.await.context("the server stopped")?;
     signals.abort();
+    housekeeping.abort();
     if let Some(s) = scheduler {
         let _ = s.await;
     }
     store.close().await;
     eprintln!("patchwarden: stopped");
     Ok(0)
+}
+
+/// Every ten minutes: expired sessions are deleted and failed logins older than a day
+/// forgotten (the login limits look back 15 minutes).
+async fn housekeeping(store: patchwarden_store::Store) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(600));
+    loop {
+        tick.tick().await;
+        let now = crate::now_rfc3339();
+        let day_ago =
+            time::OffsetDateTime::parse(&now, &time::format_description::well_known::Rfc3339)
+                .ok()
+                .map(|t| t - time::Duration::days(1))
+                .and_then(|t| {
+                    t.format(&time::format_description::well_known::Rfc3339)
+                        .ok()
+                })
+                .unwrap_or_else(|| now.clone());
+        match store.delete_expired_sessions(&now).await {
+            Ok(n) if n > 0 => tracing::info!(sessions = n, "expired sessions deleted"),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "could not delete expired sessions"),
+        }
+        if let Err(e) = store.prune_failed_logins(&day_ago).await {
+            tracing::warn!(error = %e, "could not prune failed logins");
+        }
+    }
 }
 
 /// SIGINT (Ctrl-C) or, on Unix, SIGTERM.
@@ -168,95 +208,11 @@ async fn wait_for_signal() {
     }
 }
 
-fn hostname() -> Option<String> {
+/// The host's name, for instance names in the job log.
+pub(crate) fn hostname() -> Option<String> {
     std::fs::read_to_string("/proc/sys/kernel/hostname")
         .ok()
         .map(|h| h.trim().to_string())
         .filter(|h| !h.is_empty())
         .or_else(|| std::env::var("HOSTNAME").ok())
-}
-
-/// What each job does.
-fn runner(store: Store, intel: IntelConfig, cache: PathBuf, actor: String) -> Runner {
-    Arc::new(move |job: &str, _slot: &str| -> JobFuture {
-        let store = store.clone();
-        let intel = intel.clone();
-        let cache = cache.clone();
-        let actor = actor.clone();
-        let job = job.to_string();
-        Box::pin(async move {
-            let now = now_rfc3339();
-            match job.as_str() {
-                "update" => {
-                    let mut quiet = |_: &patchwarden_engine::update::FeedSource| -> Box<dyn patchwarden_intel::fetch::Progress> {
-                        Box::new(patchwarden_intel::fetch::NoProgress)
-                    };
-                    let reports = patchwarden_engine::update::update(
-                        &store,
-                        &intel.sources(),
-                        &cache,
-                        &patchwarden_intel::fetch::FetchOptions::default(),
-                        &now,
-                        &mut quiet,
-                    )
-                    .await
-                    .map_err(|e| e.to_string())?;
-                    let failed: Vec<&str> = reports
-                        .iter()
-                        .filter(|r| {
-                            matches!(
-                                r.outcome,
-                                patchwarden_engine::update::UpdateOutcome::Failed { .. }
-                            )
-                        })
-                        .map(|r| r.name.as_str())
-                        .collect();
-                    // The zero-day path: whatever was imported, the portfolio is matched again.
-                    let reevaluation =
-                        patchwarden_engine::portfolio::reevaluate(&store, &actor, &now)
-                            .await
-                            .map_err(|e| e.to_string())?;
-                    Ok(
-                        json!({"sources": reports.len(), "failed": failed, "reevaluation": reevaluation}),
-                    )
-                }
-                "reevaluate" | "stale-images" => {
-                    let report = patchwarden_engine::portfolio::reevaluate(&store, &actor, &now)
-                        .await
-                        .map_err(|e| e.to_string())?;
-                    Ok(json!({"reevaluation": report}))
-                }
-                "reminders" => reminders(&store, &now).await,
-                other => Err(format!("unknown job {other}")),
-            }
-        })
-    })
-}
-
-/// The findings to remind people of: active ones due within 7 days, and those that became
-/// overdue since yesterday. Delivery through the notification channels comes with them; the
-/// counts are kept in the job log.
-async fn reminders(store: &Store, now: &str) -> Result<serde_json::Value, String> {
-    let today = patchwarden_policy::exceptions::parse_date(now).ok_or("bad clock")?;
-    let in_a_week = today + time::Duration::days(7);
-    let yesterday = today - time::Duration::days(1);
-    let active = store
-        .findings(&FindingFilter {
-            statuses: vec!["open".into(), "triaged".into(), "patching".into()],
-            ..FindingFilter::default()
-        })
-        .await
-        .map_err(|e| e.to_string())?;
-    let (today, in_a_week, yesterday) = (
-        today.to_string(),
-        in_a_week.to_string(),
-        yesterday.to_string(),
-    );
-    let due_soon = active
-        .iter()
-        .filter(|f| f.due >= today && f.due <= in_a_week)
-        .count();
-    let newly_overdue = active.iter().filter(|f| f.due == yesterday).count();
-    let overdue = active.iter().filter(|f| f.due < today).count();
-    Ok(json!({"due_within_7_days": due_soon, "newly_overdue": newly_overdue, "overdue": overdue}))
 }

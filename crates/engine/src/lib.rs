@@ -6,13 +6,14 @@
 //! the `report` crate renders.
 
 pub mod intel;
+pub mod notices;
 pub mod portfolio;
 mod scan;
 pub mod update;
 
 pub use scan::{
     ComponentRemediation, Evaluation, Finding, FindingStatus, Gate, KevInfo, Problem, ScanResult,
-    VexInfo, match_inventory, scan, scan_with,
+    VexInfo, evaluate, match_inventory, scan, scan_with,
 };
 
 use std::path::Path;

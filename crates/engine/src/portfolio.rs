@@ -16,7 +16,7 @@ use patchwarden_store::{
     Artifact, Deployment, FindingRow, NewArtifact, NewException, Patch, Store, StoredException,
     Write,
 };
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 use time::{Date, Duration};
 
@@ -45,7 +45,7 @@ pub struct RecordTarget<'a> {
 }
 
 /// A finding in a record or re-evaluation summary.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Brief {
     /// Finding id.
@@ -84,8 +84,9 @@ impl Brief {
     }
 }
 
-/// What recording an artifact changed, compared with the project's previous artifact.
-#[derive(Clone, Debug, Serialize)]
+/// What recording an artifact changed, compared with the project's previous artifact. The
+/// server answers an uploaded scan with it, and `scan --upload` reads it back.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RecordSummary {
     /// Product name.
@@ -125,6 +126,26 @@ pub struct ReevaluationReport {
     pub findings_updated: usize,
     /// Wall time, milliseconds.
     pub elapsed_ms: u128,
+    /// The findings that appeared, with their product and project (for notifications; not
+    /// part of the JSON report).
+    #[serde(skip)]
+    pub new: Vec<Located>,
+    /// Fixed findings that matched again and were reopened (for notifications; not part of
+    /// the JSON report).
+    #[serde(skip)]
+    pub regressed: Vec<Located>,
+}
+
+/// A finding with the product and project it belongs to.
+#[derive(Clone, Debug, Serialize)]
+pub struct Located {
+    /// Product name.
+    pub product: String,
+    /// Project name.
+    pub project: String,
+    /// The finding.
+    #[serde(flatten)]
+    pub finding: Brief,
 }
 
 /// Per-project changes, counted.
@@ -1052,6 +1073,17 @@ pub async fn reevaluate(
         report.findings_new += changes.new.len();
         report.findings_closed += changes.closed;
         report.findings_updated += changes.updated;
+        let located = |rows: &[FindingRow]| {
+            rows.iter()
+                .map(|f| Located {
+                    product: artifact.product.clone(),
+                    project: artifact.project.clone(),
+                    finding: Brief::of(f),
+                })
+                .collect::<Vec<_>>()
+        };
+        report.new.extend(located(&changes.new));
+        report.regressed.extend(located(&changes.regressed));
     }
     report.elapsed_ms = started.elapsed().as_millis();
     Ok(report)

@@ -216,6 +216,19 @@ pub(crate) fn collect(tree: &Tree, inventory: &mut Inventory) -> Result<(), Inve
             };
             let mut read = |include: &str| tree.text_anywhere(include);
             crate::pip::parse_with_includes(rel, &text, &mut read)
+        } else if kind == LockfileKind::PatchwardenScan {
+            // A saved scan: its components, warnings and image as the scan found them.
+            let Some(bytes) = tree.bytes(rel)? else {
+                continue;
+            };
+            let document = crate::upload::read_scan_bytes(&bytes).map_err(malformed)?;
+            if inventory.image.is_none() {
+                inventory.image = document.image;
+            }
+            Parsed {
+                components: document.components,
+                warnings: document.warnings,
+            }
         } else if kind.is_os_database() {
             let fallback;
             let eco = match os.as_ref() {
@@ -332,6 +345,7 @@ pub fn parse_text(
         K::CycloneDxXml => crate::cyclonedx::parse_xml(path, text),
         K::SpdxJson => crate::spdx::parse_json(path, text),
         K::SpdxTagValue => crate::spdx::parse_tag_value(path, text),
+        K::PatchwardenScan => crate::upload::parse_scan_text(text),
         K::DpkgStatus | K::DpkgStatusD | K::ApkInstalled | K::RpmdbSqlite => Err(ParseError(
             "an OS package database needs its distribution: use scan_path".into(),
         )),

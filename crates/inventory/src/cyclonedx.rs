@@ -130,7 +130,7 @@ pub fn looks_like_sbom(file_name: &str, head: &[u8]) -> Option<SbomKind> {
 
 /// Whether `text` has the JSON key `"key"` followed by a colon and, when given, the string
 /// `"value"`.
-fn json_key_is(text: &str, key: &str, value: Option<&str>) -> bool {
+pub(crate) fn json_key_is(text: &str, key: &str, value: Option<&str>) -> bool {
     let quoted = format!("\"{key}\"");
     text.match_indices(&quoted).any(|(at, _)| {
         let rest = text.get(at + quoted.len()..).unwrap_or("").trim_start();
@@ -655,6 +655,11 @@ fn check_spec_version(version: &str) -> Result<(), ParseError> {
 pub fn parse_json(path: &str, text: &str) -> Result<Parsed, ParseError> {
     let doc: Value = serde_json::from_str(text.trim_start_matches('\u{feff}'))
         .map_err(|e| ParseError(format!("not valid JSON: {e}")))?;
+    parse_json_value(path, &doc)
+}
+
+/// Reads a CycloneDX 1.4–1.6 JSON document already parsed.
+pub(crate) fn parse_json_value(path: &str, doc: &Value) -> Result<Parsed, ParseError> {
     let Some(top) = doc.as_object() else {
         return Err(ParseError(
             "not a CycloneDX document: the JSON is not an object".into(),
@@ -875,31 +880,34 @@ fn finish(path: &str, bom: RawBom) -> Parsed {
 
 /// An XML element: local name, attributes, text and children.
 #[derive(Default)]
-struct Node {
-    name: String,
-    attrs: Vec<(String, String)>,
-    text: String,
-    children: Vec<Node>,
+pub(crate) struct Node {
+    pub(crate) name: String,
+    pub(crate) attrs: Vec<(String, String)>,
+    pub(crate) text: String,
+    pub(crate) children: Vec<Node>,
 }
 
 impl Node {
-    fn attr(&self, name: &str) -> Option<&str> {
+    pub(crate) fn attr(&self, name: &str) -> Option<&str> {
         self.attrs
             .iter()
             .find(|(k, _)| k == name)
             .map(|(_, v)| v.as_str())
     }
 
-    fn children_named<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a Node> + 'a {
+    pub(crate) fn children_named<'a>(
+        &'a self,
+        name: &'a str,
+    ) -> impl Iterator<Item = &'a Node> + 'a {
         self.children.iter().filter(move |c| c.name == name)
     }
 
-    fn child(&self, name: &str) -> Option<&Node> {
+    pub(crate) fn child(&self, name: &str) -> Option<&Node> {
         self.children.iter().find(|c| c.name == name)
     }
 
     /// The trimmed text of the first child named `name`, when not empty.
-    fn child_text(&self, name: &str) -> Option<String> {
+    pub(crate) fn child_text(&self, name: &str) -> Option<String> {
         let text = self.child(name)?.text.trim();
         (!text.is_empty()).then(|| text.to_string())
     }
@@ -907,7 +915,7 @@ impl Node {
 
 /// Parses XML into a tree, refusing a DOCTYPE, undefined entities, deep nesting and more than
 /// [`MAX_XML_ELEMENTS`] elements.
-fn xml_tree(text: &str) -> Result<Node, ParseError> {
+pub(crate) fn xml_tree(text: &str) -> Result<Node, ParseError> {
     let bad = |e: &dyn std::fmt::Display| ParseError(format!("not well-formed XML: {e}"));
     let mut reader = Reader::from_str(text);
     let mut stack: Vec<Node> = Vec::new();
@@ -1012,6 +1020,11 @@ fn attach(stack: &mut [Node], root: &mut Option<Node>, node: Node) {
 /// Reads a CycloneDX 1.4–1.6 XML document.
 pub fn parse_xml(path: &str, text: &str) -> Result<Parsed, ParseError> {
     let root = xml_tree(text.trim_start_matches('\u{feff}'))?;
+    parse_xml_root(path, &root)
+}
+
+/// Reads a CycloneDX 1.4–1.6 XML document already parsed into its root element.
+pub(crate) fn parse_xml_root(path: &str, root: &Node) -> Result<Parsed, ParseError> {
     if root.name != "bom" {
         return Err(ParseError(format!(
             "not a CycloneDX document: the root element is <{}>, not <bom>",

@@ -1,11 +1,11 @@
 //! Which format a file is: by its name in a directory walk or an image, by its path for the
 //! operating-system package databases, and more loosely for a file the user names.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Every format the inventory reads. The name is kept from the first version, when all of them
 /// were lockfiles; it appears in scan results as each source's `kind`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum LockfileKind {
     /// Cargo's `Cargo.lock`.
@@ -62,6 +62,8 @@ pub enum LockfileKind {
     SpdxJson,
     /// An SPDX SBOM in tag-value form.
     SpdxTagValue,
+    /// A saved `patchwarden scan --format json` document, read back for its components.
+    PatchwardenScan,
 }
 
 impl LockfileKind {
@@ -143,7 +145,11 @@ impl LockfileKind {
         let n = file_name.to_ascii_lowercase();
         let n = n.strip_suffix(".gz").unwrap_or(&n);
         let head = String::from_utf8_lossy(head.get(..4096).unwrap_or(head));
-        // SBOMs by their content first: their names are free.
+        // A saved `patchwarden scan --format json`, then SBOMs, by their content first:
+        // their names are free.
+        if crate::upload::looks_like_scan(head.as_bytes()) {
+            return Some(LockfileKind::PatchwardenScan);
+        }
         if let Some(sbom) = crate::cyclonedx::looks_like_sbom(file_name, head.as_bytes()) {
             return Some(match sbom {
                 crate::cyclonedx::SbomKind::CycloneDxJson => LockfileKind::CycloneDxJson,

@@ -38,6 +38,8 @@ mod values;
 // SBOMs, read and written
 pub mod cyclonedx;
 pub mod spdx;
+// Documents uploaded to the server: scan JSON and SBOMs
+pub mod upload;
 // Container images
 pub mod image;
 
@@ -46,23 +48,24 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use patchwarden_core::{Component, Ecosystem};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 pub use collect::parse_text;
 use collect::{Found, Origin, Tree};
 pub use detect::LockfileKind;
+pub use upload::{Document, DocumentFormat, MAX_DOCUMENT_BYTES, read_document};
 
 /// Largest single file read, in bytes: real lockfiles and package databases are a few MB;
 /// anything near this is hostile.
 pub const MAX_FILE_BYTES: u64 = 256 * 1024 * 1024;
 
 /// Something the inventory could not turn into a component, but that the user should know.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Warning {
     /// File, relative to the scanned root.
     pub path: String,
     /// 1-based line, where known.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none", default)]
     pub line: Option<u32>,
     /// What is wrong (`requests>=2.0 is not pinned to one version`).
     pub message: String,
@@ -79,7 +82,7 @@ impl std::fmt::Display for Warning {
 }
 
 /// A file that was read.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SourceFile {
     /// Path relative to the scanned root.
     pub path: String,
@@ -112,7 +115,8 @@ pub struct Inventory {
 }
 
 /// What identifies a scanned container image.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct ImageInfo {
     /// `sha256:` digests of its layers as stored, bottom first.
     pub layers: Vec<String>,

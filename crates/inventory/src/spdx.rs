@@ -79,6 +79,11 @@ fn check_version(version: &str) -> Result<(), ParseError> {
 pub fn parse_json(path: &str, text: &str) -> Result<Parsed, ParseError> {
     let doc: Value = serde_json::from_str(text.trim_start_matches('\u{feff}'))
         .map_err(|e| ParseError(format!("not valid JSON: {e}")))?;
+    parse_json_value(path, &doc)
+}
+
+/// Reads an SPDX 2.3 (or 2.2) JSON document already parsed.
+pub(crate) fn parse_json_value(path: &str, doc: &Value) -> Result<Parsed, ParseError> {
     let Some(top) = doc.as_object() else {
         return Err(ParseError(
             "not an SPDX document: the JSON is not an object".into(),

@@ -257,6 +257,82 @@ fn sbom_files_are_recognised_for_routing() {
     assert_eq!(looks_like_sbom("Cargo.lock", b"version = 3"), None);
 }
 
+/// The upload reader recognises every fixture by content (under any name) and gives the same
+/// components and warnings as the format's own reader, with the subject's name and image.
+#[test]
+fn uploaded_sboms_read_as_their_own_reader_reads_them() {
+    use patchwarden_inventory::{DocumentFormat, read_document};
+    let cases = [
+        (
+            "syft-debian.cdx-1.4.json",
+            DocumentFormat::CycloneDx,
+            LockfileKind::CycloneDxJson,
+            Some("registry.example/app"),
+            Some(("sha256:8f2c3e0b1a", "registry.example/app")),
+        ),
+        (
+            "maven-app.cdx-1.5.xml",
+            DocumentFormat::CycloneDx,
+            LockfileKind::CycloneDxXml,
+            Some("com.example/shop"),
+            None,
+        ),
+        (
+            "cdxgen-webapp.cdx-1.6.json",
+            DocumentFormat::CycloneDx,
+            LockfileKind::CycloneDxJson,
+            Some("webapp"),
+            None,
+        ),
+        (
+            "github-repo.spdx.json",
+            DocumentFormat::Spdx,
+            LockfileKind::SpdxJson,
+            Some("com.github.example/storefront"),
+            None,
+        ),
+        (
+            "trivy-alpine.spdx",
+            DocumentFormat::Spdx,
+            LockfileKind::SpdxTagValue,
+            Some("registry.example/api:2.4"),
+            Some(("", "registry.example/api:2.4")),
+        ),
+    ];
+    for (name, format, kind, target, image) in cases {
+        let text = fixture(name);
+        let parsed = {
+            let p = parse_fixture(name);
+            // The reader names components after the document it was given.
+            let mut p = p;
+            for c in &mut p.components {
+                c.source.path = "upload".into();
+            }
+            for w in &mut p.warnings {
+                w.path = "upload".into();
+            }
+            p
+        };
+        let doc = read_document("upload", text.as_bytes()).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(doc.format, format, "{name}");
+        assert_eq!(doc.components, parsed.components, "{name}");
+        assert_eq!(doc.warnings, parsed.warnings, "{name}");
+        assert_eq!(doc.target.as_deref(), target, "{name}");
+        assert_eq!(doc.commit, None, "{name}");
+        assert_eq!(doc.sources.len(), 1, "{name}");
+        assert_eq!(doc.sources[0].kind, kind, "{name}");
+        assert_eq!(doc.sources[0].components, doc.components.len(), "{name}");
+        match (image, &doc.image) {
+            (None, None) => {}
+            (Some((digest, tag)), Some(i)) => {
+                assert_eq!(i.config_digest.as_deref().unwrap_or(""), digest, "{name}");
+                assert_eq!(i.repo_tags, [tag], "{name}");
+            }
+            (want, got) => panic!("{name}: image {want:?}, got {got:?}"),
+        }
+    }
+}
+
 // --- writing ------------------------------------------------------------------------------
 
 fn meta() -> SbomMeta {

@@ -5,7 +5,8 @@ use patchwarden_core::Component;
 use patchwarden_inventory::Inventory;
 use serde_json::{Value, json};
 
-fn component_json(c: &Component) -> Value {
+/// One component as `inventory --format json` and the scan JSON's `components` write it.
+pub(crate) fn component_json(c: &Component) -> Value {
     let mut value = json!({
         "purl": c.purl(),
         "ecosystem": c.ecosystem,

@@ -28,8 +28,9 @@ use patchwarden_core::Severity;
 use patchwarden_engine::{ComponentRemediation, Finding, FindingStatus, ScanResult};
 use serde_json::{Value, json};
 
-/// Version of the JSON document's shape; bumped only on incompatible changes.
-pub const JSON_SCHEMA_VERSION: &str = "1";
+/// Version of the JSON document's shape; bumped only on incompatible changes. The reader of
+/// uploaded documents (`patchwarden_inventory::read_document`) keeps the same constant.
+pub const JSON_SCHEMA_VERSION: &str = patchwarden_inventory::upload::SCAN_SCHEMA_VERSION;
 
 /// One line summing up a scan: findings by severity, components and lockfiles.
 pub fn summary_line(result: &ScanResult) -> String {
@@ -398,6 +399,7 @@ pub fn json(result: &ScanResult) -> Value {
         },
         "sources": result.sources,
         "image": result.image,
+        "components": result.components.iter().map(inventory::component_json).collect::<Vec<_>>(),
         "findings": result.findings.iter().map(finding_json).collect::<Vec<_>>(),
         "remediations": result.remediations.iter().map(|r| json!({
             "package": {"ecosystem": r.component.ecosystem, "name": r.component.name, "version": r.component.version, "purl": r.component.purl()},
@@ -440,6 +442,40 @@ mod tests {
     #[test]
     fn json_snapshot() {
         insta::assert_json_snapshot!(json(&sample()));
+    }
+
+    /// The scan JSON carries the whole inventory, components in the shape `inventory
+    /// --format json` writes, and the image with its build time.
+    #[test]
+    fn json_carries_the_inventory_and_the_image() {
+        let mut r = sample();
+        r.image = Some(patchwarden_inventory::ImageInfo {
+            layers: vec!["sha256:aa".into()],
+            config_digest: Some("sha256:cc".into()),
+            created: Some("2024-01-02T03:04:05Z".into()),
+            ..Default::default()
+        });
+        let doc = json(&r);
+        let inventory = patchwarden_inventory::Inventory {
+            components: r.components.clone(),
+            sources: r.sources.clone(),
+            warnings: r.warnings.clone(),
+            image: r.image.clone(),
+        };
+        let listed: Value =
+            serde_json::from_str(&inventory_json(&inventory)).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(doc["components"], listed["components"]);
+        assert_eq!(doc["components"].as_array().map(Vec::len), Some(2));
+        assert_eq!(doc["image"], listed["image"]);
+        assert_eq!(doc["image"]["created"], "2024-01-02T03:04:05Z");
+        assert_eq!(doc["image"]["config_digest"], "sha256:cc");
+        // And it reads back as an uploaded document with the same components.
+        let text = serde_json::to_string(&doc).unwrap_or_default();
+        let back = patchwarden_inventory::read_document("scan.json", text.as_bytes())
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(back.components, r.components);
+        assert_eq!(back.image, r.image);
+        assert_eq!(back.target.as_deref(), Some(r.target.as_str()));
     }
 
     #[test]

@@ -2,19 +2,24 @@
 //! last marked as used (so a busy client does not write to the database on every request).
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// A map whose entries are forgotten after a time to live.
 #[derive(Debug)]
 pub struct TtlCache<V> {
     entries: Mutex<HashMap<String, (Instant, V)>>,
+    /// Bumped by every [`TtlCache::clear`], so a value computed before a write is not stored
+    /// after it ([`TtlCache::put_unless_cleared`]).
+    generation: AtomicU64,
 }
 
 impl<V> Default for TtlCache<V> {
     fn default() -> Self {
         TtlCache {
             entries: Mutex::new(HashMap::new()),
+            generation: AtomicU64::new(0),
         }
     }
 }
@@ -29,6 +34,15 @@ impl<V: Clone> TtlCache<V> {
             .map(|(_, v)| v.clone())
     }
 
+    /// The value under `key` however old, with whether it is younger than `ttl` (to serve a
+    /// stale value while a fresh one is computed).
+    pub fn get_any(&self, key: &str, ttl: Duration) -> Option<(V, bool)> {
+        let entries = self.entries.lock().ok()?;
+        entries
+            .get(key)
+            .map(|(at, v)| (v.clone(), at.elapsed() < ttl))
+    }
+
     /// Stores `value` under `key`, dropping expired entries when the map grows.
     pub fn put(&self, key: &str, value: V, ttl: Duration) {
         if let Ok(mut entries) = self.entries.lock() {
@@ -41,8 +55,28 @@ impl<V: Clone> TtlCache<V> {
 
     /// Forgets everything (after a write that changes what is cached).
     pub fn clear(&self) {
+        self.generation.fetch_add(1, Ordering::SeqCst);
         if let Ok(mut entries) = self.entries.lock() {
             entries.clear();
+        }
+    }
+
+    /// The number of [`TtlCache::clear`] calls so far; read it before computing a value.
+    pub fn generation(&self) -> u64 {
+        self.generation.load(Ordering::SeqCst)
+    }
+
+    /// Stores `value` unless the cache was cleared since `generation` was read (the value
+    /// may then predate a write).
+    pub fn put_unless_cleared(&self, key: &str, value: V, ttl: Duration, generation: u64) {
+        if let Ok(mut entries) = self.entries.lock() {
+            if self.generation.load(Ordering::SeqCst) != generation {
+                return;
+            }
+            if entries.len() > 1024 {
+                entries.retain(|_, (at, _)| at.elapsed() < ttl);
+            }
+            entries.insert(key.to_string(), (Instant::now(), value));
         }
     }
 }
@@ -50,8 +84,11 @@ impl<V: Clone> TtlCache<V> {
 /// The caches of one server.
 #[derive(Debug, Default)]
 pub struct Caches {
-    /// Overview figures per scope of products (JSON, as sent).
-    pub overview: TtlCache<serde_json::Value>,
+    /// Overview figures per scope of products.
+    pub overview: TtlCache<Arc<crate::api::overview::Overview>>,
+    /// Held while overview figures are computed, so concurrent misses compute them once
+    /// (the others wait, then find them cached).
+    pub overview_compute: Arc<tokio::sync::Mutex<()>>,
     /// API token id → when `last_used_at` was last written.
     pub token_touched: TtlCache<()>,
 }

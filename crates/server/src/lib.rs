@@ -1,10 +1,12 @@
 //! The HTTP server behind `patchwarden serve`: the REST API ([`api`]) with its OpenAPI
-//! document, authentication ([`auth`]), the liveness and readiness endpoints load balancers
-//! probe, and the scheduled jobs ([`jobs`]).
+//! document, the server-rendered web dashboard ([`dashboard`]), authentication ([`auth`]),
+//! the liveness and readiness endpoints load balancers probe, and the scheduled jobs
+//! ([`jobs`]).
 
 pub mod api;
 pub mod auth;
 mod cache;
+pub mod dashboard;
 pub mod error;
 pub mod jobs;
 pub mod state;
@@ -31,6 +33,7 @@ pub fn app(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .merge(api::routes())
+        .merge(dashboard::routes())
         .with_state(state)
         .merge(SwaggerUi::new("/api/docs").url("/api/openapi.json", api::ApiDoc::openapi()))
         .layer(DefaultBodyLimit::max(max_body))
@@ -130,6 +133,7 @@ mod tests {
             "/api/v1/findings",
             "/api/v1/findings/{id}/transitions",
             "/api/v1/auth/login",
+            "/api/v1/overview",
         ] {
             assert!(doc["paths"][path].is_object(), "{path} missing");
         }

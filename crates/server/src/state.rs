@@ -54,6 +54,8 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     clock: Clock,
     pub(crate) cache: Arc<crate::cache::Caches>,
+    /// Where notifications go (`[notify]`); `None` sends nothing.
+    pub notify: Option<Arc<patchwarden_notify::Rules>>,
 }
 
 impl AppState {
@@ -64,7 +66,29 @@ impl AppState {
             settings: Arc::new(settings),
             clock,
             cache: Arc::new(crate::cache::Caches::default()),
+            notify: None,
         }
+    }
+
+    /// The same state, sending notifications by `rules`.
+    pub fn with_notifications(mut self, rules: Arc<patchwarden_notify::Rules>) -> AppState {
+        self.notify = Some(rules);
+        self
+    }
+
+    /// Delivers notifications in the background: a channel that is down retries for a while,
+    /// and no request waits for it. Failures are logged.
+    pub fn notify(&self, notifications: Vec<patchwarden_notify::Notification>) {
+        let Some(rules) = self.notify.clone() else {
+            return;
+        };
+        if notifications.is_empty() {
+            return;
+        }
+        tokio::spawn(async move {
+            let report = patchwarden_engine::notices::send_all(&rules, &notifications).await;
+            tracing::info!(report = %serde_json::to_string(&report).unwrap_or_default(), "notifications sent");
+        });
     }
 
     /// State with default settings and the system clock.

@@ -74,6 +74,43 @@ impl Store {
         Ok(())
     }
 
+    /// The run of `job` for one slot, if it was claimed.
+    pub async fn job_run(
+        &self,
+        job: &str,
+        scheduled_for: &str,
+    ) -> Result<Option<JobRun>, StoreError> {
+        let row = sqlx::query(
+            "SELECT job, scheduled_for, instance, started_at, finished_at, outcome, error
+             FROM job_runs WHERE job = $1 AND scheduled_for = $2",
+        )
+        .bind(job)
+        .bind(scheduled_for)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(job_run_of).transpose()
+    }
+
+    /// The latest run of `job` scheduled before `before` (RFC 3339 UTC, as slots are stored)
+    /// that finished without error: where a job that reports "since the last run" starts.
+    pub async fn previous_job_run(
+        &self,
+        job: &str,
+        before: &str,
+    ) -> Result<Option<JobRun>, StoreError> {
+        let row = sqlx::query(
+            "SELECT job, scheduled_for, instance, started_at, finished_at, outcome, error
+             FROM job_runs
+             WHERE job = $1 AND scheduled_for < $2 AND finished_at IS NOT NULL AND error IS NULL
+             ORDER BY scheduled_for DESC LIMIT 1",
+        )
+        .bind(job)
+        .bind(before)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(job_run_of).transpose()
+    }
+
     /// The latest runs, newest first.
     pub async fn job_runs(&self, limit: i64) -> Result<Vec<JobRun>, StoreError> {
         let rows = sqlx::query(
@@ -83,20 +120,20 @@ impl Store {
         .bind(limit)
         .fetch_all(&self.pool)
         .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(JobRun {
-                    job: r.try_get(0)?,
-                    scheduled_for: r.try_get(1)?,
-                    instance: r.try_get(2)?,
-                    started_at: r.try_get(3)?,
-                    finished_at: r.try_get(4)?,
-                    outcome: r.try_get(5)?,
-                    error: r.try_get(6)?,
-                })
-            })
-            .collect()
+        rows.iter().map(job_run_of).collect()
     }
+}
+
+fn job_run_of(r: &sqlx::any::AnyRow) -> Result<JobRun, StoreError> {
+    Ok(JobRun {
+        job: r.try_get(0)?,
+        scheduled_for: r.try_get(1)?,
+        instance: r.try_get(2)?,
+        started_at: r.try_get(3)?,
+        finished_at: r.try_get(4)?,
+        outcome: r.try_get(5)?,
+        error: r.try_get(6)?,
+    })
 }
 
 #[cfg(test)]
@@ -125,6 +162,44 @@ mod tests {
         let update = runs.iter().find(|r| r.job == "update");
         assert_eq!(update.map(|r| r.instance.as_str()), Some("a"));
         assert_eq!(update.and_then(|r| r.outcome.as_deref()), Some("{\"n\":1}"));
+
+        // The previous successful run: unfinished and failed runs do not count.
+        let later = "2026-11-24T03:00:00Z";
+        let latest = "2026-11-25T03:00:00Z";
+        assert!(matches!(
+            store.claim_job_run("update", later, "a", later).await,
+            Ok(true)
+        ));
+        store
+            .finish_job_run("update", later, later, Err("feed down"))
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(matches!(
+            store.claim_job_run("update", latest, "a", latest).await,
+            Ok(true)
+        ));
+        let previous = store
+            .previous_job_run("update", "2026-11-26T03:00:00Z")
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(previous.map(|r| r.scheduled_for), Some(t.to_string()));
+        let none = store
+            .previous_job_run("update", t)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(none, None);
+        let one = store
+            .job_run("update", later)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(one.and_then(|r| r.error), Some("feed down".into()));
+        assert_eq!(
+            store
+                .job_run("update", "2030-01-01T00:00:00Z")
+                .await
+                .unwrap_or_else(|e| panic!("{e}")),
+            None
+        );
     }
 
     #[tokio::test]

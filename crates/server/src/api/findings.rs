@@ -177,12 +177,21 @@ pub async fn list_findings(
     viewer: Viewer,
     Query(q): Query<FindingQuery>,
 ) -> ApiResult<Json<FindingList>> {
+    Ok(Json(list_page(&state, &viewer, &q).await?))
+}
+
+/// One page of findings for `viewer` (the API handler and the dashboard share it).
+pub async fn list_page(
+    state: &AppState,
+    viewer: &Viewer,
+    q: &FindingQuery,
+) -> ApiResult<FindingList> {
     viewer.require_portfolio_reader()?;
     if let Some(product) = q.product.as_deref().filter(|p| !p.is_empty()) {
-        viewer.readable_product(&state, product).await?;
+        viewer.readable_product(state, product).await?;
     }
-    let filter = filter_of(&q, &viewer, &state.today())?;
-    let (sort, descending) = order_of(&q)?;
+    let filter = filter_of(q, viewer, &state.today())?;
+    let (sort, descending) = order_of(q)?;
     let after = match q.cursor.as_deref().filter(|c| !c.is_empty()) {
         Some(c) => Some(decode_cursor(c, sort, descending)?),
         None => None,
@@ -195,13 +204,13 @@ pub async fn list_findings(
         .store
         .findings_page(&filter, sort, descending, after.as_ref(), limit)
         .await?;
-    Ok(Json(FindingList {
+    Ok(FindingList {
         next_cursor: page
             .next
             .as_ref()
             .map(|k| encode_cursor(sort, descending, k)),
         items: page.items,
-    }))
+    })
 }
 
 /// One finding with its patch records and its history from the audit log.
@@ -215,7 +224,8 @@ pub struct FindingDetail {
     pub history: Vec<AuditEntry>,
 }
 
-async fn load(state: &AppState, viewer: &Viewer, id: i64) -> ApiResult<FindingRow> {
+/// Finding `id` if `viewer` may read it (403 otherwise; 404 only to those who read all).
+pub async fn load(state: &AppState, viewer: &Viewer, id: i64) -> ApiResult<FindingRow> {
     viewer.require_portfolio_reader()?;
     let finding = state.store.finding(id).await?;
     match finding {
@@ -296,7 +306,18 @@ pub async fn transition(
     Path(id): Path<i64>,
     Json(body): Json<TransitionRequest>,
 ) -> ApiResult<Json<TransitionOutcome>> {
-    let finding = load(&state, &viewer, id).await?;
+    Ok(Json(apply_transition(&state, &viewer, id, &body).await?))
+}
+
+/// Applies a lifecycle transition for `viewer` (the API handler and the dashboard's forms
+/// share it): checks, audited write, overview cache cleared.
+pub async fn apply_transition(
+    state: &AppState,
+    viewer: &Viewer,
+    id: i64,
+    body: &TransitionRequest,
+) -> ApiResult<TransitionOutcome> {
+    let finding = load(state, viewer, id).await?;
     let action = match body.action.as_str() {
         "triage" => Action::Triage,
         "patch" => Action::Patch,
@@ -342,5 +363,5 @@ pub async fn transition(
     let (finding, patch) =
         portfolio::decide(&state.store, id, &action, &decision, viewer.actor(), &now).await?;
     state.cache.overview.clear();
-    Ok(Json(TransitionOutcome { finding, patch }))
+    Ok(TransitionOutcome { finding, patch })
 }

@@ -8,8 +8,10 @@
 pub mod admin;
 pub mod decisions;
 pub mod findings;
+pub mod overview;
 pub mod products;
 pub mod releases;
+pub mod scans;
 
 use axum::Router;
 use axum::routing::{get, post, put};
@@ -33,11 +35,13 @@ use crate::state::AppState;
         products::get_policy, products::set_policy,
         products::list_projects, products::create_project,
         products::list_artifacts, products::get_artifact,
+        scans::upload,
         findings::list_findings, findings::get_finding, findings::transition,
         decisions::list_exceptions, decisions::add_exception,
         releases::list_environments, releases::create_environment,
         releases::list_deployments, releases::deploy,
         admin::advisory, admin::audit, admin::reevaluate, admin::jobs,
+        overview::overview,
     ),
     modifiers(&Security),
     tags(
@@ -112,6 +116,10 @@ pub fn routes() -> Router<AppState> {
             "/api/v1/products/{product}/deployments",
             get(releases::list_deployments),
         )
+        .route(
+            "/api/v1/products/{product}/projects/{project}/scans",
+            post(scans::upload),
+        )
         .route("/api/v1/artifacts/{id}", get(products::get_artifact))
         .route("/api/v1/findings", get(findings::list_findings))
         .route("/api/v1/findings/{id}", get(findings::get_finding))
@@ -128,4 +136,5 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/audit", get(admin::audit))
         .route("/api/v1/reevaluate", post(admin::reevaluate))
         .route("/api/v1/jobs", get(admin::jobs))
+        .route("/api/v1/overview", get(overview::overview))
 }
