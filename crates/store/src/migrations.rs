@@ -60,6 +60,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0008_finding_pages.sql"),
         include_str!("../migrations/postgres/0008_finding_pages.sql"),
     ),
+    (
+        9,
+        "indexes for finding pages by severity, EPSS and CVSS",
+        include_str!("../migrations/sqlite/0009_finding_sort_keys.sql"),
+        include_str!("../migrations/postgres/0009_finding_sort_keys.sql"),
+    ),
 ];
 
 #[derive(Debug)]
