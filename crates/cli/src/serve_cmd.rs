@@ -158,12 +158,16 @@ pub async fn serve(global: &Global, args: ServeArgs) -> Result<u8> {
     Ok(0)
 }
 
-/// Every ten minutes: expired sessions are deleted and failed logins older than a day
-/// forgotten (the login limits look back 15 minutes).
+/// At start and every ten minutes: the query planner's statistics are refreshed, expired
+/// sessions deleted and failed logins older than a day forgotten (the login limits look back
+/// 15 minutes).
 async fn housekeeping(store: patchwarden_store::Store) {
     let mut tick = tokio::time::interval(std::time::Duration::from_secs(600));
     loop {
         tick.tick().await;
+        if let Err(e) = store.optimize().await {
+            tracing::warn!(error = %e, "could not refresh the query planner's statistics");
+        }
         let now = crate::now_rfc3339();
         let day_ago =
             time::OffsetDateTime::parse(&now, &time::format_description::well_known::Rfc3339)

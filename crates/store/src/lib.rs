@@ -323,6 +323,19 @@ impl Store {
         Ok(row.try_get::<i64, _>(0)?)
     }
 
+    /// Refreshes the query planner's statistics where they are stale (SQLite's `PRAGMA
+    /// optimize`; PostgreSQL's autovacuum does this by itself). Without statistics SQLite
+    /// answers a filtered page of findings by sorting every match instead of walking the
+    /// sort key's index. The server runs it at start and every ten minutes.
+    pub async fn optimize(&self) -> Result<(), StoreError> {
+        if self.backend == Backend::Sqlite {
+            sqlx::query("PRAGMA optimize=0x10002")
+                .execute(&self.pool)
+                .await?;
+        }
+        Ok(())
+    }
+
     /// Closes the pool, waiting for connections to finish.
     pub async fn close(&self) {
         self.pool.close().await;

@@ -540,7 +540,14 @@ impl Clauses {
         }
         if !filter.statuses.is_empty() {
             let list = self.list(&filter.statuses);
-            self.clauses.push(format!("f.status IN ({list})"));
+            // On SQLite the unary `+` keeps the planner off the status index: a page walks
+            // the index of its sort key and stops after `limit` rows, where the status index
+            // would make it sort every active finding first.
+            let column = match self.backend {
+                Backend::Sqlite => "+f.status",
+                Backend::Postgres => "f.status",
+            };
+            self.clauses.push(format!("{column} IN ({list})"));
         }
         if let Some(day) = &filter.overdue_on {
             let m = self.bind(day);
@@ -1068,12 +1075,12 @@ impl Store {
             (">", "ASC")
         };
         if let Some(after) = after {
+            // A row value, so the planner can seek in the (key, id) index.
             let cast = sort.cast();
             let a = w.bind(&after.key);
-            let b = w.bind(&after.key);
             let id = w.bind(&after.id.to_string());
             w.clauses.push(format!(
-                "({key} {cmp} CAST({a} AS {cast}) OR ({key} = CAST({b} AS {cast}) AND f.id {cmp} CAST({id} AS BIGINT)))"
+                "({key}, f.id) {cmp} (CAST({a} AS {cast}), CAST({id} AS BIGINT))"
             ));
         }
         let limit = limit.clamp(1, 1000);
