@@ -202,11 +202,22 @@ impl Viewer {
                 .trim();
             let hash = token_lookup_hash(presented)
                 .ok_or_else(|| ApiError::unauthorized("invalid API token"))?;
+            let ttl = Duration::from_secs(crate::cache::TOKEN_CACHE_SECONDS);
+            if let Some((principal, token_id)) = state.cache.tokens.get(&hash, ttl) {
+                return Ok(Some(Viewer {
+                    principal,
+                    method: AuthMethod::Token { id: token_id },
+                }));
+            }
             return match state.store.authenticate_token(&hash, &now).await? {
                 TokenCheck::Valid {
                     principal,
                     token_id,
                 } => {
+                    state
+                        .cache
+                        .tokens
+                        .put(&hash, (principal.clone(), token_id), ttl);
                     touch_token(state, token_id, &now).await;
                     Ok(Some(Viewer {
                         principal,

@@ -91,4 +91,11 @@ pub struct Caches {
     pub overview_compute: Arc<tokio::sync::Mutex<()>>,
     /// API token id → when `last_used_at` was last written.
     pub token_touched: TtlCache<()>,
+    /// Token digest → who it acts as and its id, for [`TOKEN_CACHE_SECONDS`]: a busy CI or
+    /// dashboard client does not cost two queries per request. A revoked or expired token,
+    /// or a disabled user, is refused at most that long after the change.
+    pub tokens: TtlCache<(patchwarden_access::Principal, i64)>,
 }
+
+/// How long a checked API token is trusted without asking the database again.
+pub const TOKEN_CACHE_SECONDS: u64 = 2;
