@@ -232,6 +232,12 @@ impl Store {
                         sqlx::query("PRAGMA cache_size = -16384")
                             .execute(&mut *conn)
                             .await?;
+                        // Reads through a memory map instead of a read() per page missing
+                        // from the page cache: the server's finding pages touch pages all
+                        // over the findings table and its indexes.
+                        sqlx::query("PRAGMA mmap_size = 268435456")
+                            .execute(&mut *conn)
+                            .await?;
                         // Writers queue (BEGIN IMMEDIATE) rather than fail: a re-evaluation
                         // of a large portfolio can hold the write lock for seconds.
                         sqlx::query("PRAGMA busy_timeout = 60000")

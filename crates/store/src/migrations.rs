@@ -66,6 +66,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0009_finding_sort_keys.sql"),
         include_str!("../migrations/postgres/0009_finding_sort_keys.sql"),
     ),
+    (
+        10,
+        "index for one product's findings by severity",
+        include_str!("../migrations/sqlite/0010_product_severity.sql"),
+        include_str!("../migrations/postgres/0010_product_severity.sql"),
+    ),
 ];
 
 #[derive(Debug)]

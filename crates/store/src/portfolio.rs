@@ -540,19 +540,14 @@ impl Clauses {
         }
         if !filter.statuses.is_empty() {
             let list = self.list(&filter.statuses);
-            // On SQLite the unary `+` keeps the planner off the status index: a page walks
-            // the index of its sort key and stops after `limit` rows, where the status index
-            // would make it sort every active finding first.
-            let column = match self.backend {
-                Backend::Sqlite => "+f.status",
-                Backend::Postgres => "f.status",
-            };
+            let column = self.status_column();
             self.clauses.push(format!("{column} IN ({list})"));
         }
         if let Some(day) = &filter.overdue_on {
             let m = self.bind(day);
+            let column = self.status_column();
             self.clauses.push(format!(
-                "f.status IN ('open', 'triaged', 'patching') AND f.due < {m}"
+                "{column} IN ('open', 'triaged', 'patching') AND f.due < {m}"
             ));
         }
         if filter.kev {
@@ -570,6 +565,16 @@ impl Clauses {
             }
             let m = self.bind(&format!("%\"{escaped}\"%"));
             self.clauses.push(format!("f.ids LIKE {m} ESCAPE '\\'"));
+        }
+    }
+
+    /// The status column as filters use it. On SQLite the unary `+` keeps the planner off
+    /// the status index: a page walks the index of its sort key and stops after `limit`
+    /// rows, where the status index would make it sort every active finding first.
+    fn status_column(&self) -> &'static str {
+        match self.backend {
+            Backend::Sqlite => "+f.status",
+            Backend::Postgres => "f.status",
         }
     }
 
@@ -1075,12 +1080,15 @@ impl Store {
             (">", "ASC")
         };
         if let Some(after) = after {
-            // A row value, so the planner can seek in the (key, id) index.
+            // A row value, so the planner can seek in the (key, id) index; SQLite seeks on a
+            // row value of plain columns only, so the key's own bound comes first for the
+            // expression sorts (severity, EPSS, CVSS).
             let cast = sort.cast();
+            let k = w.bind(&after.key);
             let a = w.bind(&after.key);
             let id = w.bind(&after.id.to_string());
             w.clauses.push(format!(
-                "({key}, f.id) {cmp} (CAST({a} AS {cast}), CAST({id} AS BIGINT))"
+                "{key} {cmp}= CAST({k} AS {cast}) AND ({key}, f.id) {cmp} (CAST({a} AS {cast}), CAST({id} AS BIGINT))"
             ));
         }
         let limit = limit.clamp(1, 1000);
