@@ -1797,7 +1797,9 @@ impl Write {
         &mut self,
         project_id: i64,
     ) -> Result<Vec<FindingRow>, StoreError> {
-        let sql = format!("SELECT {FINDING_COLUMNS} {FINDING_FROM} WHERE f.project_id = $1");
+        let sql = format!(
+            "SELECT {FINDING_COLUMNS} {FINDING_FROM} WHERE f.project_id = $1 ORDER BY f.id"
+        );
         let rows = sqlx::query(AssertSqlSafe(sql))
             .bind(project_id)
             .fetch_all(&mut *self.tx)
@@ -2160,7 +2162,8 @@ impl Write {
             "SELECT {FINDING_COLUMNS} {FINDING_FROM}
              WHERE f.project_id = $1 AND f.status = 'fixed' AND f.fixed_artifact_id <= $2
                AND NOT EXISTS (SELECT 1 FROM artifact_findings af
-                               WHERE af.artifact_id = $2 AND af.finding_id = f.id)"
+                               WHERE af.artifact_id = $2 AND af.finding_id = f.id)
+             ORDER BY f.id"
         );
         let rows = sqlx::query(AssertSqlSafe(sql))
             .bind(project_id)
