@@ -219,6 +219,12 @@ impl Store {
             .after_connect(move |conn, _| {
                 Box::pin(async move {
                     if backend == Backend::Sqlite {
+                        // Writers queue (BEGIN IMMEDIATE) rather than fail: a re-evaluation of
+                        // a large portfolio can hold the write lock for seconds. Set first,
+                        // because the settings below may wait on a lock too.
+                        sqlx::query("PRAGMA busy_timeout = 60000")
+                            .execute(&mut *conn)
+                            .await?;
                         // WAL with synchronous=NORMAL: a crashed or killed process loses no
                         // committed transaction (only a power cut may lose the last one), and
                         // bulk imports skip an fsync per commit. A 16 MiB page cache per
@@ -236,11 +242,6 @@ impl Store {
                         // from the page cache: the server's finding pages touch pages all
                         // over the findings table and its indexes.
                         sqlx::query("PRAGMA mmap_size = 268435456")
-                            .execute(&mut *conn)
-                            .await?;
-                        // Writers queue (BEGIN IMMEDIATE) rather than fail: a re-evaluation
-                        // of a large portfolio can hold the write lock for seconds.
-                        sqlx::query("PRAGMA busy_timeout = 60000")
                             .execute(&mut *conn)
                             .await?;
                     }
