@@ -169,15 +169,7 @@ async fn housekeeping(store: patchwarden_store::Store) {
             tracing::warn!(error = %e, "could not refresh the query planner's statistics");
         }
         let now = crate::now_rfc3339();
-        let day_ago =
-            time::OffsetDateTime::parse(&now, &time::format_description::well_known::Rfc3339)
-                .ok()
-                .map(|t| t - time::Duration::days(1))
-                .and_then(|t| {
-                    t.format(&time::format_description::well_known::Rfc3339)
-                        .ok()
-                })
-                .unwrap_or_else(|| now.clone());
+        let day_ago = patchwarden_server::state::shift_minutes(&now, -24 * 60);
         match store.delete_expired_sessions(&now).await {
             Ok(n) if n > 0 => tracing::info!(sessions = n, "expired sessions deleted"),
             Ok(_) => {}

@@ -103,13 +103,29 @@ impl Viewer {
     /// product, so names cannot be probed.
     pub async fn readable_product(&self, state: &AppState, name: &str) -> ApiResult<Product> {
         let product = state.store.product(name).await?;
-        match product {
-            Some(p) if self.principal.can_read_product(p.id) => Ok(p),
-            None if self.reads_everything() => {
-                Err(ApiError::not_found(format!("no product named {name}")))
-            }
+        self.visible(
+            product,
+            |p| p.id,
+            &format!("product named {name}"),
+            &format!("product {name}"),
+        )
+    }
+
+    /// `found` if the caller may read the product it belongs to. Missing: 404 (`no
+    /// {missing}`) for callers who read every product, else the same 403 (`may not read
+    /// {subject}`) as something not granted, so ids and names cannot be probed.
+    pub fn visible<T>(
+        &self,
+        found: Option<T>,
+        product_id: impl Fn(&T) -> i64,
+        missing: &str,
+        subject: &str,
+    ) -> ApiResult<T> {
+        match found {
+            Some(x) if self.principal.can_read_product(product_id(&x)) => Ok(x),
+            None if self.reads_everything() => Err(ApiError::not_found(format!("no {missing}"))),
             _ => Err(ApiError::forbidden(format!(
-                "{} may not read product {name}",
+                "{} may not read {subject}",
                 self.principal.username
             ))),
         }

@@ -49,7 +49,7 @@ pub fn app(state: AppState) -> Router {
         )
 }
 
-/// The health endpoints alone over a store, with default settings (tests, tools).
+/// The whole application over a store, with default settings and the system clock.
 pub fn router(store: Store) -> Router {
     app(AppState::with_defaults(store))
 }

@@ -1162,18 +1162,6 @@ impl Store {
             .collect()
     }
 
-    /// How many findings match `filter`.
-    pub async fn count_findings(&self, filter: &FindingFilter) -> Result<i64, StoreError> {
-        let mut w = Clauses::new(self.backend);
-        w.filter(filter);
-        let sql = format!("SELECT COUNT(*) {FINDING_FROM} {}", w.sql());
-        let mut q = sqlx::query(AssertSqlSafe(sql));
-        for v in &w.binds {
-            q = q.bind(v.as_str());
-        }
-        Ok(q.fetch_one(&self.pool).await?.try_get(0)?)
-    }
-
     /// The findings an artifact had when it was recorded (or last re-evaluated).
     pub async fn artifact_findings(&self, artifact_id: i64) -> Result<Vec<FindingRow>, StoreError> {
         let sql = format!(

@@ -227,15 +227,9 @@ pub struct FindingDetail {
 /// Finding `id` if `viewer` may read it (403 otherwise; 404 only to those who read all).
 pub async fn load(state: &AppState, viewer: &Viewer, id: i64) -> ApiResult<FindingRow> {
     viewer.require_portfolio_reader()?;
+    let what = format!("finding {id}");
     let finding = state.store.finding(id).await?;
-    match finding {
-        Some(f) if viewer.principal.can_read_product(f.product_id) => Ok(f),
-        None if viewer.reads_everything() => Err(ApiError::not_found(format!("no finding {id}"))),
-        _ => Err(ApiError::forbidden(format!(
-            "{} may not read finding {id}",
-            viewer.actor()
-        ))),
-    }
+    viewer.visible(finding, |f| f.product_id, &what, &what)
 }
 
 /// A finding with its history.

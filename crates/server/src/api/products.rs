@@ -293,18 +293,13 @@ pub async fn get_artifact(
     Path(id): Path<i64>,
 ) -> ApiResult<Json<ArtifactDetail>> {
     viewer.require_portfolio_reader()?;
-    let artifact = match state.store.artifact(id).await? {
-        Some(a) if viewer.principal.can_read_product(a.product_id) => a,
-        None if viewer.reads_everything() => {
-            return Err(ApiError::not_found(format!("no artifact {id}")));
-        }
-        _ => {
-            return Err(ApiError::forbidden(format!(
-                "{} may not read artifact {id}",
-                viewer.actor()
-            )));
-        }
-    };
+    let what = format!("artifact {id}");
+    let artifact = viewer.visible(
+        state.store.artifact(id).await?,
+        |a| a.product_id,
+        &what,
+        &what,
+    )?;
     Ok(Json(ArtifactDetail {
         components: state.store.artifact_components(id).await?,
         findings: state.store.artifact_findings(id).await?,
