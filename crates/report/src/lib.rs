@@ -12,6 +12,7 @@ mod cyclonedx;
 mod html;
 mod inventory;
 mod markdown;
+pub mod portfolio;
 mod sarif;
 #[cfg(test)]
 mod testdata;

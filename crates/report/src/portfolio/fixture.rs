@@ -1,0 +1,332 @@
+//! A small seeded portfolio the portfolio reports' tests share. Its figures are worked out by
+//! hand in each test; change a row here and those tests say which figure moved.
+//!
+//! Products `chat` and `billing` are the ones partner "Acme Hospital" runs; `intranet` is not.
+//! The report day is 2026-11-23 and the quarter 2026Q3 (1 July to 30 September).
+
+use patchwarden_store::{FindingRow, Patch, StoredException};
+
+use super::partner::Publisher;
+
+/// When the reports are made.
+pub const NOW: &str = "2026-11-23T09:00:00Z";
+
+/// Who publishes them.
+pub fn publisher() -> Publisher {
+    Publisher {
+        name: "Example Software AG".into(),
+        namespace: "https://software.example".into(),
+    }
+}
+
+struct Row<'a> {
+    id: i64,
+    product: (i64, &'a str),
+    project: (i64, &'a str),
+    package: (&'a str, &'a str, &'a str),
+    ids: &'a [&'a str],
+    severity: &'a str,
+    cvss: Option<(&'a str, f64)>,
+    fixed: &'a [&'a str],
+    kev: bool,
+    first_seen: &'a str,
+    due: &'a str,
+    status: &'a str,
+}
+
+fn row(r: Row<'_>) -> FindingRow {
+    let (ecosystem, package, version) = r.package;
+    FindingRow {
+        id: r.id,
+        product_id: r.product.0,
+        product: r.product.1.into(),
+        project_id: r.project.0,
+        project: r.project.1.into(),
+        ecosystem: ecosystem.into(),
+        package: package.into(),
+        vulnerability_id: r.ids.first().copied().unwrap_or_default().into(),
+        ids: r.ids.iter().map(|s| s.to_string()).collect(),
+        versions: vec![version.into()],
+        purl: None,
+        path: None,
+        summary: Some(format!("Flaw in {package}")),
+        severity: r.severity.into(),
+        cvss_vector: r.cvss.map(|c| c.0.to_string()),
+        cvss_score: r.cvss.map(|c| c.1),
+        fixed_versions: r.fixed.iter().map(|s| s.to_string()).collect(),
+        kev: r.kev,
+        epss: None,
+        published: None,
+        first_seen: format!("{}T10:00:00Z", r.first_seen),
+        last_seen: NOW.into(),
+        first_artifact_id: None,
+        last_artifact_id: None,
+        due: r.due.into(),
+        sla_days: 30,
+        status: r.status.into(),
+        status_reason: None,
+        closed_by_system: false,
+        accepted_by: None,
+        accepted_until: None,
+        fixed_at: None,
+        fixed_artifact_id: None,
+        verified_at: None,
+        verified_deployment_id: None,
+        updated_at: format!("{}T10:00:00Z", r.first_seen),
+    }
+}
+
+const CHAT: (i64, &str) = (1, "chat");
+const BILLING: (i64, &str) = (2, "billing");
+const INTRANET: (i64, &str) = (3, "intranet");
+const RAPID_RESET: &str = "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:H";
+
+/// The findings, numbered 1 to 11.
+pub fn findings() -> Vec<FindingRow> {
+    let lodash = ["CVE-2021-23337", "GHSA-35jh-r3h4-6jhm"];
+    let lodash_cvss = Some(("CVSS:3.1/AV:N/AC:L/PR:H/UI:N/S:U/C:H/I:H/A:H", 7.2));
+    let mut rows = vec![
+        // 1: fixed on time in Q3.
+        row(Row {
+            id: 1,
+            product: CHAT,
+            project: (11, "api"),
+            package: ("npm", "lodash", "4.17.20"),
+            ids: &lodash,
+            severity: "High",
+            cvss: lodash_cvss,
+            fixed: &["4.17.21"],
+            kev: false,
+            first_seen: "2026-07-10",
+            due: "2026-08-09",
+            status: "fixed",
+        }),
+        // 2: the same vulnerability in another project, fixed late, verified.
+        row(Row {
+            id: 2,
+            product: CHAT,
+            project: (12, "web"),
+            package: ("npm", "lodash", "4.17.19"),
+            ids: &lodash,
+            severity: "High",
+            cvss: lodash_cvss,
+            fixed: &["4.17.21"],
+            kev: false,
+            first_seen: "2026-07-10",
+            due: "2026-08-09",
+            status: "verified",
+        }),
+        // 3: exploited, open and overdue.
+        row(Row {
+            id: 3,
+            product: CHAT,
+            project: (11, "api"),
+            package: ("crates.io", "h2", "0.3.20"),
+            ids: &["CVE-2023-44487", "GHSA-qppj-fm5r-hxr3"],
+            severity: "High",
+            cvss: Some((RAPID_RESET, 7.5)),
+            fixed: &["0.3.24"],
+            kev: true,
+            first_seen: "2026-08-15",
+            due: "2026-09-14",
+            status: "open",
+        }),
+        // 4: critical, risk accepted until the end of the year.
+        row(Row {
+            id: 4,
+            product: CHAT,
+            project: (11, "api"),
+            package: ("Debian:12", "openssl", "3.0.11-1~deb12u1"),
+            ids: &["CVE-2024-5535"],
+            severity: "Critical",
+            cvss: Some(("CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:N/A:H", 9.1)),
+            fixed: &["3.0.14-1~deb12u1"],
+            kev: false,
+            first_seen: "2026-09-20",
+            due: "2026-10-20",
+            status: "risk_accepted",
+        }),
+        // 5: medium: never in a partner report.
+        row(Row {
+            id: 5,
+            product: CHAT,
+            project: (11, "api"),
+            package: ("PyPI", "requests", "2.31.0"),
+            ids: &["CVE-2024-35195", "GHSA-9wx4-h78v-vm56"],
+            severity: "Medium",
+            cvss: Some(("CVSS:3.1/AV:L/AC:H/PR:H/UI:R/S:U/C:H/I:H/A:N", 5.6)),
+            fixed: &["2.32.0"],
+            kev: false,
+            first_seen: "2026-07-01",
+            due: "2026-09-29",
+            status: "triaged",
+        }),
+        // 6: fixed before Q3 began: not in the Q3 report.
+        row(Row {
+            id: 6,
+            product: BILLING,
+            project: (21, "core"),
+            package: ("Maven", "org.apache.logging.log4j:log4j-core", "2.14.1"),
+            ids: &["CVE-2021-44228", "GHSA-jfh8-c2jp-5v3q"],
+            severity: "Critical",
+            cvss: Some(("CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:C/C:H/I:H/A:H", 10.0)),
+            fixed: &["2.15.0", "2.12.2"],
+            kev: true,
+            first_seen: "2026-06-01",
+            due: "2026-07-01",
+            status: "fixed",
+        }),
+        // 7: the exploited vulnerability of 3 in the other product, being patched.
+        row(Row {
+            id: 7,
+            product: BILLING,
+            project: (21, "core"),
+            package: ("Go", "golang.org/x/net", "0.15.0"),
+            ids: &["CVE-2023-44487", "GHSA-qppj-fm5r-hxr3"],
+            severity: "High",
+            cvss: Some((RAPID_RESET, 7.5)),
+            fixed: &["0.17.0"],
+            kev: true,
+            first_seen: "2026-09-01",
+            due: "2026-10-01",
+            status: "patching",
+        }),
+        // 8: not affected, decided in Q3.
+        row(Row {
+            id: 8,
+            product: BILLING,
+            project: (21, "core"),
+            package: ("npm", "jsonwebtoken", "8.5.1"),
+            ids: &["CVE-2022-23529", "GHSA-27h2-hvpr-p74q"],
+            severity: "High",
+            cvss: Some(("CVSS:3.1/AV:N/AC:H/PR:L/UI:N/S:U/C:H/I:H/A:H", 7.6)),
+            fixed: &["9.0.0"],
+            kev: false,
+            first_seen: "2026-07-05",
+            due: "2026-08-04",
+            status: "not_affected",
+        }),
+        // 9: a product the partner does not run.
+        row(Row {
+            id: 9,
+            product: INTRANET,
+            project: (31, "portal"),
+            package: ("npm", "axios", "0.21.1"),
+            ids: &["CVE-2021-3749", "GHSA-cph5-m8f7-6c5x"],
+            severity: "High",
+            cvss: Some(("CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:H", 7.5)),
+            fixed: &["0.21.2"],
+            kev: false,
+            first_seen: "2026-08-01",
+            due: "2026-08-31",
+            status: "open",
+        }),
+        // 10: first seen in Q4: not in the Q3 report.
+        row(Row {
+            id: 10,
+            product: CHAT,
+            project: (12, "web"),
+            package: ("npm", "minimist", "1.2.5"),
+            ids: &["CVE-2021-44906", "GHSA-xvch-5gv4-984h"],
+            severity: "Critical",
+            cvss: Some(("CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H", 9.8)),
+            fixed: &["1.2.6"],
+            kev: false,
+            first_seen: "2026-10-05",
+            due: "2026-11-04",
+            status: "open",
+        }),
+        // 11: a false positive decided before Q3: not in the Q3 report.
+        row(Row {
+            id: 11,
+            product: BILLING,
+            project: (21, "core"),
+            package: ("npm", "node-fetch", "2.6.1"),
+            ids: &["CVE-2022-0235", "GHSA-r683-j2x4-v87g"],
+            severity: "High",
+            cvss: Some(("CVSS:3.1/AV:N/AC:L/PR:N/UI:R/S:U/C:H/I:N/A:N", 6.1)),
+            fixed: &["2.6.7"],
+            kev: false,
+            first_seen: "2026-05-20",
+            due: "2026-06-19",
+            status: "false_positive",
+        }),
+    ];
+    let set = |rows: &mut Vec<FindingRow>, id: i64, f: &dyn Fn(&mut FindingRow)| {
+        if let Some(r) = rows.iter_mut().find(|r| r.id == id) {
+            f(r);
+        }
+    };
+    set(&mut rows, 1, &|r| {
+        r.fixed_at = Some("2026-08-01T12:00:00Z".into());
+        r.updated_at = "2026-08-01T12:00:00Z".into();
+    });
+    set(&mut rows, 2, &|r| {
+        r.fixed_at = Some("2026-08-20T12:00:00Z".into());
+        r.verified_at = Some("2026-08-25T12:00:00Z".into());
+        r.updated_at = "2026-08-25T12:00:00Z".into();
+    });
+    set(&mut rows, 4, &|r| {
+        r.status_reason = Some("TLS terminates at the gateway; the flawed call is unused".into());
+        r.accepted_by = Some("ciso".into());
+        r.accepted_until = Some("2026-12-31".into());
+        r.updated_at = "2026-10-01T08:00:00Z".into();
+    });
+    set(&mut rows, 6, &|r| {
+        r.fixed_at = Some("2026-06-20T12:00:00Z".into());
+        r.updated_at = "2026-06-20T12:00:00Z".into();
+    });
+    set(&mut rows, 8, &|r| {
+        r.status_reason = Some("vulnerable_code_not_in_execute_path".into());
+        r.updated_at = "2026-07-20T12:00:00Z".into();
+    });
+    set(&mut rows, 11, &|r| {
+        r.status_reason = Some("the scanner read a test fixture".into());
+        r.updated_at = "2026-06-15T12:00:00Z".into();
+    });
+    rows
+}
+
+/// The exceptions: one in force for the exploited vulnerability in billing, one expired.
+pub fn exceptions() -> Vec<StoredException> {
+    let base = StoredException {
+        id: 1,
+        product: "billing".into(),
+        project: None,
+        vulnerability: Some("CVE-2023-44487".into()),
+        ecosystem: None,
+        package: None,
+        purl: None,
+        reason: "Rate limiting at the load balancer caps HTTP/2 resets".into(),
+        approved_by: "ciso".into(),
+        expires: "2026-12-15".into(),
+        created_at: "2026-10-02T09:00:00Z".into(),
+        created_by: "alice".into(),
+    };
+    vec![
+        base.clone(),
+        StoredException {
+            id: 2,
+            product: "chat".into(),
+            vulnerability: Some("CVE-2024-35195".into()),
+            reason: "Certificate checks are pinned in the client wrapper".into(),
+            expires: "2026-10-31".into(),
+            created_at: "2026-08-01T09:00:00Z".into(),
+            ..base
+        },
+    ]
+}
+
+/// The patch records: one planned upgrade for finding 7.
+pub fn patches() -> Vec<Patch> {
+    vec![Patch {
+        id: 1,
+        finding_id: 7,
+        planned_version: Some("0.17.0".into()),
+        pull_request: Some("https://git.example/billing/core/pull/88".into()),
+        state: "planned".into(),
+        created_at: "2026-10-03T09:00:00Z".into(),
+        updated_at: "2026-10-03T09:00:00Z".into(),
+        actor: "bob".into(),
+    }]
+}

@@ -1,0 +1,14 @@
+//! Reports on the tracked portfolio (as opposed to one scan): the SLA compliance report, the
+//! quarterly partner report (JSON, HTML, CSAF 2.0 VEX) and the SAMM self-assessment. Pure:
+//! the engine reads the store and passes rows in; these build values and render text.
+
+#[cfg(test)]
+pub(crate) mod fixture;
+pub mod partner;
+pub mod period;
+
+pub use partner::{
+    AffectedPackage, PARTNER_SCHEMA, PartnerInput, PartnerReport, PartnerStatus, PartnerSummary,
+    PartnerVulnerability, ProductExposure, Publisher, build as build_partner, partner_json,
+};
+pub use period::{Period, PeriodError, Quarter, day_text, parse_day};
