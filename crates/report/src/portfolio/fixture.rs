@@ -287,7 +287,8 @@ pub fn findings() -> Vec<FindingRow> {
     rows
 }
 
-/// The exceptions: one in force for the exploited vulnerability in billing, one expired.
+/// The exceptions: billing's for the exploited vulnerability (added 2026-10-02), chat's for
+/// requests (expires 2026-10-31) and chat's for lodash (expired 2026-08-31).
 pub fn exceptions() -> Vec<StoredException> {
     let base = StoredException {
         id: 1,
@@ -312,6 +313,18 @@ pub fn exceptions() -> Vec<StoredException> {
             reason: "Certificate checks are pinned in the client wrapper".into(),
             expires: "2026-10-31".into(),
             created_at: "2026-08-01T09:00:00Z".into(),
+            ..base.clone()
+        },
+        StoredException {
+            id: 3,
+            product: "chat".into(),
+            vulnerability: None,
+            ecosystem: Some("npm".into()),
+            package: Some("lodash".into()),
+            reason: "Template input is escaped before it reaches lodash".into(),
+            approved_by: "ciso".into(),
+            expires: "2026-08-31".into(),
+            created_at: "2026-06-01T09:00:00Z".into(),
             ..base
         },
     ]

@@ -5,6 +5,7 @@
 #[cfg(test)]
 pub(crate) mod fixture;
 pub mod partner;
+pub mod sla;
 pub mod period;
 
 pub use partner::{
