@@ -35,12 +35,12 @@ pub(crate) const COLUMNS: [&str; 24] = [
 ];
 
 /// A cell: text, guarded against formula injection, or a number written as is.
-enum Cell {
+pub(crate) enum Cell {
     Text(String),
     Number(String),
 }
 
-fn text(s: impl Into<String>) -> Cell {
+pub(crate) fn text(s: impl Into<String>) -> Cell {
     Cell::Text(s.into())
 }
 
@@ -84,7 +84,7 @@ fn quote(s: &str) -> String {
     }
 }
 
-fn write_row(out: &mut String, cells: &[Cell]) {
+pub(crate) fn write_row(out: &mut String, cells: &[Cell]) {
     let fields: Vec<String> = cells
         .iter()
         .map(|c| match c {

@@ -7,9 +7,9 @@
 //!   comment; [`html`]: one self-contained page. See `docs/scan-formats.md`.
 
 mod common;
-mod csv;
+pub(crate) mod csv;
 mod cyclonedx;
-mod html;
+pub(crate) mod html;
 mod inventory;
 mod markdown;
 pub mod portfolio;

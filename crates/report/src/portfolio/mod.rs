@@ -4,12 +4,16 @@
 
 #[cfg(test)]
 pub(crate) mod fixture;
+pub mod page;
 pub mod partner;
-pub mod sla;
 pub mod period;
+pub mod sla;
+pub mod sla_render;
 
 pub use partner::{
     AffectedPackage, PARTNER_SCHEMA, PartnerInput, PartnerReport, PartnerStatus, PartnerSummary,
     PartnerVulnerability, ProductExposure, Publisher, build as build_partner, partner_json,
 };
 pub use period::{Period, PeriodError, Quarter, day_text, parse_day};
+pub use sla::{SlaInput, SlaReport, build as build_sla};
+pub use sla_render::{SlaTable, sla_csv, sla_html, sla_json, sla_markdown};

@@ -495,7 +495,9 @@ pub fn build(input: SlaInput<'_>) -> SlaReport {
         .months()
         .into_iter()
         .filter_map(|(year, month)| {
-            let first = Date::from_calendar_date(year, month, 1).ok()?.max(period.from);
+            let first = Date::from_calendar_date(year, month, 1)
+                .ok()?
+                .max(period.from);
             let last = Date::from_calendar_date(year, month, month.length(year))
                 .ok()?
                 .min(period.to);
@@ -568,12 +570,22 @@ mod tests {
         // time), 8 (08-04, not affected: not counted), 9 (08-31, open: late).
         let t = &r.total;
         assert_eq!(
-            (t.due, t.counted, t.on_time, t.late, t.pending, t.closed_without_fix),
+            (
+                t.due,
+                t.counted,
+                t.on_time,
+                t.late,
+                t.pending,
+                t.closed_without_fix
+            ),
             (7, 6, 2, 4, 0, 1)
         );
         assert_eq!(t.compliance, Some(33.3)); // 2/6 rounded down
         // Fixed from 07-01 to 09-30: 1 after 22 days (07-10 to 08-01), 2 after 41.
-        assert_eq!((t.remediated, t.mean_days, t.p90_days), (2, Some(31.5), Some(41)));
+        assert_eq!(
+            (t.remediated, t.mean_days, t.p90_days),
+            (2, Some(31.5), Some(41))
+        );
 
         let critical = severity(&r.by_severity, "Critical");
         assert_eq!((critical.counted, critical.on_time), (1, 1));
