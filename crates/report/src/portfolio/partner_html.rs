@@ -239,6 +239,24 @@ mod tests {
     }
 
     #[test]
+    fn texts_from_the_report_are_escaped_and_nothing_is_external() {
+        let page = partner_html(&fixture::edge_partner_report());
+        assert!(
+            page.contains("Padding &lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; more")
+        );
+        assert!(page.contains("<code>pad-&lt;left&gt;</code>"));
+        assert!(page.contains("<h1>Partner report 2026Q3 for Lab &amp; &lt;Partners&gt;</h1>"));
+        assert!(!page.contains("<script"), "a script tag got through");
+        for external in ["src=", "href=", "@import", "url("] {
+            assert!(!page.contains(external), "{external}");
+        }
+        // Overdue due dates are marked; a not-affected entry shows its reason.
+        assert!(page.contains("<span class=\"overdue\">2026-08-01 (overdue)</span>"));
+        assert!(page.contains("False positive: the scanner matched a vendored test fixture"));
+        assert!(page.contains("@page { size: A4;"));
+    }
+
+    #[test]
     fn partner_html_empty_snapshot() {
         insta::assert_snapshot!(partner_html(&fixture::empty_partner_report()));
     }
