@@ -34,3 +34,6 @@ bash crates/inventory/tests/oracles/sbom_schemas.sh >&2
 # The official SARIF 2.1.0 (crates.io, npm) and CycloneDX 1.6 (npm) JSON schemas for the
 # scan report tests; after sbom_schemas.sh, whose CycloneDX files it reuses.
 bash crates/report/tests/oracles/report_schemas.sh >&2
+# The official CSAF 2.0 validator (npm, @secvisogram/csaf-validator-lib) for the partner
+# report's CSAF VEX documents (crates/report/tests/csaf_validation.rs).
+bash crates/report/tests/oracles/csaf_validator.sh >&2

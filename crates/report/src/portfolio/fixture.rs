@@ -6,7 +6,8 @@
 
 use patchwarden_store::{FindingRow, Patch, StoredException};
 
-use super::partner::Publisher;
+use super::partner::{PartnerInput, PartnerReport, Publisher, build};
+use super::period::Quarter;
 
 /// When the reports are made.
 pub const NOW: &str = "2026-11-23T09:00:00Z";
@@ -342,4 +343,211 @@ pub fn patches() -> Vec<Patch> {
         updated_at: "2026-10-03T09:00:00Z".into(),
         actor: "bob".into(),
     }]
+}
+
+/// The 2026Q3 report of partner "Acme Hospital", which runs `chat` and `billing`.
+pub fn q3_partner_report() -> PartnerReport {
+    let products = vec!["chat".to_string(), "billing".to_string()];
+    build(PartnerInput {
+        partner: "Acme Hospital",
+        products: &products,
+        quarter: Quarter::parse("2026Q3").unwrap_or_else(|e| panic!("{e}")),
+        generated_at: NOW,
+        publisher: &publisher(),
+        findings: &findings(),
+        exceptions: &exceptions(),
+        patches: &patches(),
+    })
+}
+
+/// The 2026Q3 report of partner "Nobody", whose product has no findings.
+pub fn empty_partner_report() -> PartnerReport {
+    let products = vec!["intranet-less".to_string()];
+    build(PartnerInput {
+        partner: "Nobody",
+        products: &products,
+        quarter: Quarter::parse("2026Q3").unwrap_or_else(|e| panic!("{e}")),
+        generated_at: NOW,
+        publisher: &publisher(),
+        findings: &findings(),
+        exceptions: &[],
+        patches: &[],
+    })
+}
+
+const LAB: (i64, &str) = (4, "lab");
+const KIOSK: (i64, &str) = (5, "lab kiosk");
+
+/// Findings 101 to 108 of products `lab` and `lab kiosk`, all in 2026Q3, for the edges of the
+/// renderers: ids without a CVE, CVSS 4.0 and 2.0 vectors, no vector, two CVEs on one
+/// vulnerability, one CVE on two, a false positive, a not-affected justification in words,
+/// markup in texts. The ids are made up.
+pub fn edge_findings() -> Vec<FindingRow> {
+    let v3 = |v: &'static str, s: f64| Some((v, s));
+    let mut rows = vec![
+        // 101: a GitHub advisory without a CVE, open.
+        row(Row {
+            id: 101,
+            product: LAB,
+            project: (41, "bench"),
+            package: ("npm", "pad-<left>", "1.0.0"),
+            ids: &["GHSA-7f3x-q2m9-v4hc"],
+            severity: "High",
+            cvss: v3("CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:N/A:N", 7.5),
+            fixed: &["1.0.1"],
+            kev: false,
+            first_seen: "2026-07-02",
+            due: "2026-08-01",
+            status: "open",
+        }),
+        // 102: only a CVSS 4.0 vector, no fixed version anywhere, triaged.
+        row(Row {
+            id: 102,
+            product: LAB,
+            project: (41, "bench"),
+            package: ("crates.io", "spool", "0.4.2"),
+            ids: &["CVE-2026-20001"],
+            severity: "Critical",
+            cvss: v3(
+                "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N",
+                9.3,
+            ),
+            fixed: &[],
+            kev: false,
+            first_seen: "2026-08-03",
+            due: "2026-12-01",
+            status: "triaged",
+        }),
+        // 103: a false positive decided in Q3.
+        row(Row {
+            id: 103,
+            product: KIOSK,
+            project: (51, "screen"),
+            package: ("npm", "thumbs", "2.1.0"),
+            ids: &["CVE-2026-20002", "GHSA-m4c2-8v6r-wq3p"],
+            severity: "High",
+            cvss: v3("CVSS:3.1/AV:N/AC:L/PR:N/UI:R/S:U/C:H/I:H/A:H", 8.8),
+            fixed: &["2.1.1"],
+            kev: false,
+            first_seen: "2026-07-20",
+            due: "2026-08-19",
+            status: "false_positive",
+        }),
+        // 104: a PyPI advisory with two CVEs and a CVSS 2.0 vector, being patched.
+        row(Row {
+            id: 104,
+            product: LAB,
+            project: (42, "notebook"),
+            package: ("PyPI", "sheetcalc", "3.2.0"),
+            ids: &["PYSEC-2026-17", "CVE-2026-20004", "CVE-2026-20003"],
+            severity: "High",
+            cvss: v3("AV:N/AC:L/Au:N/C:P/I:P/A:P", 7.5),
+            fixed: &["3.2.1"],
+            kev: true,
+            first_seen: "2026-09-10",
+            due: "2026-10-10",
+            status: "patching",
+        }),
+        // 105 and 106: one CVE under two vulnerability ids (a GitHub advisory and the CVE).
+        row(Row {
+            id: 105,
+            product: LAB,
+            project: (41, "bench"),
+            package: ("Go", "example.org/relay", "1.3.0"),
+            ids: &["GHSA-9h2q-5c8w-r6mj", "CVE-2026-20005"],
+            severity: "High",
+            cvss: v3("CVSS:3.0/AV:N/AC:L/PR:L/UI:N/S:U/C:H/I:H/A:H", 8.8),
+            fixed: &["1.3.4"],
+            kev: false,
+            first_seen: "2026-07-15",
+            due: "2026-08-14",
+            status: "open",
+        }),
+        row(Row {
+            id: 106,
+            product: KIOSK,
+            project: (51, "screen"),
+            package: ("Go", "example.org/relay", "1.2.9"),
+            ids: &["CVE-2026-20005"],
+            severity: "High",
+            cvss: v3("CVSS:3.0/AV:N/AC:L/PR:L/UI:N/S:U/C:H/I:H/A:H", 8.8),
+            fixed: &["1.3.4"],
+            kev: false,
+            first_seen: "2026-07-15",
+            due: "2026-08-14",
+            status: "fixed",
+        }),
+        // 107: not affected, the justification in words.
+        row(Row {
+            id: 107,
+            product: KIOSK,
+            project: (51, "screen"),
+            package: ("Maven", "org.example:render", "5.0.1"),
+            ids: &["CVE-2026-20006"],
+            severity: "High",
+            cvss: v3("CVSS:3.1/AV:L/AC:L/PR:L/UI:N/S:U/C:H/I:H/A:H", 7.8),
+            fixed: &["5.0.2"],
+            kev: false,
+            first_seen: "2026-07-25",
+            due: "2026-08-24",
+            status: "not_affected",
+        }),
+        // 108: a RustSec advisory without any CVSS vector, open.
+        row(Row {
+            id: 108,
+            product: LAB,
+            project: (41, "bench"),
+            package: ("crates.io", "ringbuf-x", "0.9.0"),
+            ids: &["RUSTSEC-2026-0042"],
+            severity: "Critical",
+            cvss: None,
+            fixed: &["0.9.1"],
+            kev: false,
+            first_seen: "2026-09-29",
+            due: "2026-10-29",
+            status: "open",
+        }),
+    ];
+    for r in &mut rows {
+        match r.id {
+            101 => r.summary = Some("Padding <script>alert('x')</script> & more".into()),
+            103 => {
+                r.status_reason = Some("the scanner matched a vendored test fixture".into());
+                r.updated_at = "2026-08-10T12:00:00Z".into();
+            }
+            106 => {
+                r.fixed_at = Some("2026-09-01T12:00:00Z".into());
+                r.updated_at = "2026-09-01T12:00:00Z".into();
+            }
+            107 => {
+                r.status_reason =
+                    Some("Inline mitigations already exist: input is sanitised".into());
+                r.updated_at = "2026-08-02T12:00:00Z".into();
+            }
+            108 => r.summary = None,
+            _ => {}
+        }
+    }
+    rows
+}
+
+/// The 2026Q3 report of partner "Lab & <Partners>", which runs `lab`, `lab kiosk` and
+/// `lab-kiosk` (no findings; its CSAF product id must not clash with `lab kiosk`'s), made
+/// from [`edge_findings`].
+pub fn edge_partner_report() -> PartnerReport {
+    let products = vec![
+        "lab".to_string(),
+        "lab kiosk".to_string(),
+        "lab-kiosk".to_string(),
+    ];
+    build(PartnerInput {
+        partner: "Lab & <Partners>",
+        products: &products,
+        quarter: Quarter::parse("2026Q3").unwrap_or_else(|e| panic!("{e}")),
+        generated_at: NOW,
+        publisher: &publisher(),
+        findings: &edge_findings(),
+        exceptions: &[],
+        patches: &[],
+    })
 }

@@ -313,7 +313,7 @@ pub fn build(input: PartnerInput<'_>) -> PartnerReport {
     // vulnerability id -> product -> findings
     let mut grouped: BTreeMap<&str, BTreeMap<&str, Vec<&FindingRow>>> = BTreeMap::new();
     for f in input.findings {
-        if input.products.iter().any(|p| *p == f.product) && reported(f, &start, &end) {
+        if input.products.contains(&f.product) && reported(f, &start, &end) {
             grouped
                 .entry(f.vulnerability_id.as_str())
                 .or_default()
@@ -491,23 +491,9 @@ mod tests {
     use super::*;
     use crate::portfolio::fixture;
 
-    pub(crate) fn q3_report() -> PartnerReport {
-        let products = vec!["chat".to_string(), "billing".to_string()];
-        build(PartnerInput {
-            partner: "Acme Hospital",
-            products: &products,
-            quarter: Quarter::parse("2026Q3").unwrap_or_else(|e| panic!("{e}")),
-            generated_at: fixture::NOW,
-            publisher: &fixture::publisher(),
-            findings: &fixture::findings(),
-            exceptions: &fixture::exceptions(),
-            patches: &fixture::patches(),
-        })
-    }
-
     #[test]
     fn q3_lists_high_and_critical_of_the_partners_products_by_hand() {
-        let r = q3_report();
+        let r = fixture::q3_partner_report();
         // Findings 5 (medium), 6 (fixed before Q3), 9 (intranet), 10 (first seen in Q4)
         // and 11 (false positive before Q3) are out; 1+2, 3+7, 4 and 8 remain.
         let ids: Vec<&str> = r.vulnerabilities.iter().map(|v| v.id.as_str()).collect();
@@ -580,18 +566,13 @@ mod tests {
     }
 
     #[test]
+    fn partner_json_snapshot() {
+        insta::assert_snapshot!(partner_json(&fixture::q3_partner_report()));
+    }
+
+    #[test]
     fn a_partner_without_findings_gets_an_empty_report() {
-        let products = vec!["intranet-less".to_string()];
-        let r = build(PartnerInput {
-            partner: "Nobody",
-            products: &products,
-            quarter: Quarter::parse("2026Q3").unwrap_or_else(|e| panic!("{e}")),
-            generated_at: fixture::NOW,
-            publisher: &fixture::publisher(),
-            findings: &fixture::findings(),
-            exceptions: &[],
-            patches: &[],
-        });
+        let r = fixture::empty_partner_report();
         assert!(r.vulnerabilities.is_empty());
         assert_eq!(r.summary, PartnerSummary::default());
         assert!(partner_json(&r).contains("\"schema\": \"patchwarden.partner-report/1\""));
