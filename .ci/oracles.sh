@@ -14,6 +14,8 @@ command -v php >/dev/null || need+=(php-cli)
 command -v java >/dev/null || need+=(default-jre-headless)
 ls /usr/share/maven/lib/maven-artifact*.jar >/dev/null 2>&1 || ls /usr/share/java/maven-artifact*.jar >/dev/null 2>&1 || need+=(libmaven3-core-java)
 command -v node >/dev/null || need+=(nodejs npm)
+# The dashboard and report tests drive headless Chromium.
+command -v chromium >/dev/null || need+=(chromium)
 if [ ${#need[@]} -gt 0 ]; then
   echo "oracles.sh: installing ${need[*]}" >&2
   if [ "$(id -u)" = 0 ]; then

@@ -11,6 +11,7 @@ pub mod findings;
 pub mod overview;
 pub mod products;
 pub mod releases;
+pub mod reports;
 pub mod scans;
 
 use axum::Router;
@@ -42,6 +43,7 @@ use crate::state::AppState;
         releases::list_deployments, releases::deploy,
         admin::advisory, admin::audit, admin::reevaluate, admin::jobs,
         overview::overview,
+        reports::sla,
     ),
     modifiers(&Security),
     tags(
@@ -53,6 +55,7 @@ use crate::state::AppState;
         (name = "releases", description = "Environments and deployments"),
         (name = "advisories", description = "Advisory intelligence"),
         (name = "overview", description = "Portfolio figures"),
+        (name = "reports", description = "SLA compliance, partner and SAMM reports"),
         (name = "audit", description = "The audit log"),
         (name = "admin", description = "Re-evaluation and scheduled jobs"),
     )
@@ -137,4 +140,5 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/reevaluate", post(admin::reevaluate))
         .route("/api/v1/jobs", get(admin::jobs))
         .route("/api/v1/overview", get(overview::overview))
+        .route("/api/v1/reports/sla", get(reports::sla))
 }

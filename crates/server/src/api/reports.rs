@@ -1,0 +1,162 @@
+//! Reports under `/api/v1/reports`: the SLA compliance report of a period, the quarterly
+//! partner report and the SAMM self-assessment, in the formats the CLI writes. The role rules
+//! are the API's: the SLA report covers the products the caller may read.
+
+use axum::extract::{Query, State};
+use axum::http::HeaderValue;
+use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
+use axum::response::{IntoResponse, Response};
+use patchwarden_report::portfolio::{Period, SlaTable, sla_csv, sla_html, sla_json, sla_markdown};
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use crate::auth::Viewer;
+use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::reports;
+use crate::state::AppState;
+
+/// A rendered report and how to send it.
+pub struct Document {
+    /// `application/json`, `text/html; charset=utf-8`, ...
+    pub media_type: &'static str,
+    /// The file name offered to a browser saving it.
+    pub filename: String,
+    /// The text.
+    pub body: String,
+}
+
+impl IntoResponse for Document {
+    fn into_response(self) -> Response {
+        let disposition = HeaderValue::from_str(&format!(
+            "inline; filename=\"{}\"",
+            self.filename.replace(['"', '\\', '\r', '\n'], "_")
+        ))
+        .unwrap_or_else(|_| HeaderValue::from_static("inline"));
+        (
+            [
+                (CONTENT_TYPE, HeaderValue::from_static(self.media_type)),
+                (CONTENT_DISPOSITION, disposition),
+            ],
+            self.body,
+        )
+            .into_response()
+    }
+}
+
+/// The media type and file extension of a format name.
+pub(crate) fn media_type(format: &str) -> Option<(&'static str, &'static str)> {
+    match format {
+        "json" => Some(("application/json", "json")),
+        "html" => Some(("text/html; charset=utf-8", "html")),
+        "markdown" | "md" => Some(("text/markdown; charset=utf-8", "md")),
+        "csv" => Some(("text/csv; charset=utf-8", "csv")),
+        "csaf" => Some(("application/json", "csaf.json")),
+        _ => None,
+    }
+}
+
+/// What the SLA report covers and how it is written.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct SlaQuery {
+    /// First day of the period, `YYYY-MM-DD`.
+    pub from: Option<String>,
+    /// Last day of the period, `YYYY-MM-DD`.
+    pub to: Option<String>,
+    /// Only this product (default: every product the caller may read).
+    pub product: Option<String>,
+    /// `json` (default), `html`, `markdown` or `csv`.
+    pub format: Option<String>,
+    /// With `format=csv`: `figures` (default), `overdue` or `exceptions`.
+    pub table: Option<String>,
+}
+
+/// The SLA compliance report of a period: compliance per severity and product (closed
+/// within SLA ÷ due in the period), mean and p90 time to remediate, overdue findings with
+/// their age, a monthly trend, and the exceptions in force and expired. Definitions:
+/// docs/reports.md.
+#[utoipa::path(get, path = "/api/v1/reports/sla", tag = "reports",
+    params(SlaQuery),
+    responses((status = 200, description = "The report, in the format asked for (JSON: `patchwarden.sla-report/1`)", content((Object = "application/json"), (String = "text/html"), (String = "text/markdown"), (String = "text/csv"))),
+        (status = 400, description = "A missing or invalid period, format or table", body = ErrorBody),
+        (status = 401, description = "No working credentials", body = ErrorBody),
+        (status = 403, description = "A partner, or a product the caller may not read", body = ErrorBody),
+        (status = 404, description = "No such product", body = ErrorBody)),
+    security(("bearer" = []), ("session" = [])))]
+pub async fn sla(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Query(q): Query<SlaQuery>,
+) -> ApiResult<Document> {
+    viewer.require_portfolio_reader()?;
+    let (Some(from), Some(to)) = (q.from.as_deref(), q.to.as_deref()) else {
+        return Err(ApiError::bad_request(
+            "from and to are required (YYYY-MM-DD)",
+        ));
+    };
+    let period = Period::parse(from, to).map_err(|e| ApiError::bad_request(e.to_string()))?;
+    let format = q.format.as_deref().unwrap_or("json");
+    let (media, extension) = media_type(format)
+        .filter(|_| format != "csaf")
+        .ok_or_else(|| {
+            ApiError::bad_request(format!(
+                "unknown format {format:?}: expected json, html, markdown or csv"
+            ))
+        })?;
+    let table = match q.table.as_deref() {
+        None => SlaTable::Figures,
+        Some(t) => SlaTable::parse(t).ok_or_else(|| {
+            ApiError::bad_request(format!(
+                "unknown table {t:?}: expected figures, overdue or exceptions"
+            ))
+        })?,
+    };
+    let product = match q
+        .product
+        .as_deref()
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+    {
+        Some(name) => Some(viewer.readable_product(&state, name).await?.name),
+        None => None,
+    };
+    let report = reports::sla_report(
+        &state.store,
+        period,
+        product.as_deref(),
+        viewer.product_scope(),
+        &state.now(),
+    )
+    .await?;
+    let body = match format {
+        "html" => sla_html(&report),
+        "markdown" | "md" => sla_markdown(&report),
+        "csv" => sla_csv(&report, table),
+        _ => sla_json(&report),
+    };
+    Ok(Document {
+        media_type: media,
+        filename: format!(
+            "sla-{}{}-{}-{}.{extension}",
+            product
+                .as_deref()
+                .map_or(String::new(), |p| format!("{p}-")),
+            report.from,
+            report.to,
+            if format == "csv" {
+                table_name(table)
+            } else {
+                "report"
+            }
+        ),
+        body,
+    })
+}
+
+fn table_name(t: SlaTable) -> &'static str {
+    match t {
+        SlaTable::Figures => "figures",
+        SlaTable::Overdue => "overdue",
+        SlaTable::Exceptions => "exceptions",
+    }
+}
