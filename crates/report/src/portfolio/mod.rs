@@ -6,9 +6,14 @@
 pub(crate) mod fixture;
 pub mod partner;
 pub mod period;
+pub mod samm;
 
 pub use partner::{
     AffectedPackage, PARTNER_SCHEMA, PartnerInput, PartnerReport, PartnerStatus, PartnerSummary,
     PartnerVulnerability, ProductExposure, Publisher, build as build_partner, partner_json,
 };
 pub use period::{Period, PeriodError, Quarter, day_text, parse_day};
+pub use samm::{
+    Answer, Criterion, EVIDENCE_ITEMS, EvidenceList, Question, SAMM_SCHEMA, SammAssessment,
+    SammEvidence, SammOptions, assess as assess_samm, samm_html, samm_json,
+};
