@@ -1,7 +1,8 @@
 //! The HTTP server behind `patchwarden serve`: the REST API ([`api`]) with its OpenAPI
 //! document, the server-rendered web dashboard ([`dashboard`]), authentication ([`auth`]),
 //! the liveness and readiness endpoints load balancers probe, and the scheduled jobs
-//! ([`jobs`]).
+//! ([`jobs`]); [`reports`] gathers the evidence of the portfolio reports for the CLI and the
+//! API alike.
 
 pub mod api;
 pub mod auth;

@@ -11,6 +11,7 @@ mod identity;
 mod jobs;
 mod migrations;
 mod portfolio;
+mod reviews;
 pub mod testing;
 
 pub use advisories::{AdvisoryImport, RecordRef};
@@ -20,8 +21,9 @@ pub use jobs::JobRun;
 pub use portfolio::{
     Artifact, AuditEntry, Deployment, Environment, FindingFilter, FindingPage, FindingRow,
     FindingSort, Membership, NewArtifact, NewException, PageKey, Patch, Product, Project,
-    StoredComponent, StoredException, Write, severity_rank,
+    ProjectActivity, StoredComponent, StoredException, Write, severity_rank,
 };
+pub use reviews::{NewProcessReview, ProcessReview};
 
 use std::path::Path;
 

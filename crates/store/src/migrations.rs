@@ -72,6 +72,13 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0010_product_severity.sql"),
         include_str!("../migrations/postgres/0010_product_severity.sql"),
     ),
+    // 11 is taken by another change; versions need not be contiguous.
+    (
+        12,
+        "process reviews",
+        include_str!("../migrations/sqlite/0012_process_reviews.sql"),
+        include_str!("../migrations/postgres/0012_process_reviews.sql"),
+    ),
 ];
 
 #[derive(Debug)]

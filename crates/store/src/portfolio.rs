@@ -53,6 +53,22 @@ pub struct Project {
     pub created_at: String,
 }
 
+/// How recently a project was scanned: what [`Store::project_activity`] gives.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ProjectActivity {
+    /// The project's id.
+    pub project_id: i64,
+    /// Its product's name.
+    pub product: String,
+    /// Its name.
+    pub project: String,
+    /// Artifacts recorded for it.
+    pub artifacts: i64,
+    /// When the latest was recorded, RFC 3339; none when it was never scanned.
+    pub last_recorded_at: Option<String>,
+}
+
 /// One recorded scan of a project.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -939,6 +955,38 @@ impl Store {
             .fetch_all(&self.pool)
             .await?;
         rows.iter().map(artifact_from).collect()
+    }
+
+    /// Every project with its number of recorded artifacts and when the latest was recorded,
+    /// by product and project name; one grouped query.
+    pub async fn project_activity(&self) -> Result<Vec<ProjectActivity>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT j.id, p.name, j.name, COUNT(a.id), MAX(a.recorded_at)
+             FROM projects j JOIN products p ON p.id = j.product_id
+             LEFT JOIN artifacts a ON a.project_id = j.id
+             GROUP BY j.id, p.name, j.name ORDER BY p.name, j.name",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(ProjectActivity {
+                    project_id: r.try_get(0)?,
+                    product: r.try_get(1)?,
+                    project: r.try_get(2)?,
+                    artifacts: r.try_get(3)?,
+                    last_recorded_at: r.try_get(4)?,
+                })
+            })
+            .collect()
+    }
+
+    /// The ids of the findings that have at least one patch record, ascending.
+    pub async fn patched_finding_ids(&self) -> Result<Vec<i64>, StoreError> {
+        let rows = sqlx::query("SELECT DISTINCT finding_id FROM patches ORDER BY finding_id")
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(|r| Ok(r.try_get::<i64, _>(0)?)).collect()
     }
 
     /// Every distinct component of the latest artifacts (location left empty).

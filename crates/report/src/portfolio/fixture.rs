@@ -4,7 +4,9 @@
 //! Products `chat` and `billing` are the ones partner "Acme Hospital" runs; `intranet` is not.
 //! The report day is 2026-11-23 and the quarter 2026Q3 (1 July to 30 September).
 
-use patchwarden_store::{FindingRow, Patch, StoredException};
+use patchwarden_store::{
+    FindingRow, Patch, ProcessReview, Product, ProjectActivity, SourceStatus, StoredException,
+};
 
 use super::partner::{PartnerInput, PartnerReport, Publisher, build};
 use super::period::Quarter;
@@ -550,4 +552,158 @@ pub fn edge_partner_report() -> PartnerReport {
         exceptions: &[],
         patches: &[],
     })
+}
+
+/// The SAMM assessment's portfolio: [`findings`] plus three findings without a fix — 12 open
+/// with no decision, 13 risk-accepted without an approver, 14 covered by exception 3.
+pub fn samm_findings() -> Vec<FindingRow> {
+    let mut rows = findings();
+    rows.push(row(Row {
+        id: 12,
+        product: INTRANET,
+        project: (31, "portal"),
+        package: ("npm", "marked", "4.0.0"),
+        ids: &["CVE-2026-1200"],
+        severity: "High",
+        cvss: None,
+        fixed: &[],
+        kev: false,
+        first_seen: "2026-11-01",
+        due: "2026-12-01",
+        status: "open",
+    }));
+    let mut accepted = row(Row {
+        id: 13,
+        product: CHAT,
+        project: (12, "web"),
+        package: ("npm", "xmldom", "0.6.0"),
+        ids: &["CVE-2026-1300"],
+        severity: "Critical",
+        cvss: None,
+        fixed: &[],
+        kev: false,
+        first_seen: "2026-10-10",
+        due: "2026-11-09",
+        status: "risk_accepted",
+    });
+    accepted.status_reason = Some("input is trusted".into());
+    accepted.accepted_until = Some("2027-01-31".into());
+    rows.push(accepted);
+    rows.push(row(Row {
+        id: 14,
+        product: BILLING,
+        project: (21, "core"),
+        package: ("PyPI", "pyjwt", "2.3.0"),
+        ids: &["CVE-2026-1400"],
+        severity: "Medium",
+        cvss: None,
+        fixed: &[],
+        kev: false,
+        first_seen: "2026-09-16",
+        due: "2026-12-15",
+        status: "open",
+    }));
+    rows
+}
+
+/// [`exceptions`] 1 and 2, plus a new exception 3, in force for finding 14.
+pub fn samm_exceptions() -> Vec<StoredException> {
+    // Without chat's expired lodash exception (3): the SAMM figures were worked out on the
+    // two exceptions in force.
+    let mut all: Vec<StoredException> = exceptions().into_iter().filter(|x| x.id != 3).collect();
+    let mut third = all[0].clone();
+    third.id = 3;
+    third.vulnerability = Some("CVE-2026-1400".into());
+    third.reason = "Tokens are verified by the gateway before reaching core".into();
+    third.expires = "2027-03-31".into();
+    third.created_at = "2026-09-20T09:00:00Z".into();
+    all.push(third);
+    all
+}
+
+/// The projects with their latest scan: api 3 days before the report, web 13, core 53,
+/// portal never.
+pub fn projects() -> Vec<ProjectActivity> {
+    let p = |id, product: &str, project: &str, artifacts, last: Option<&str>| ProjectActivity {
+        project_id: id,
+        product: product.into(),
+        project: project.into(),
+        artifacts,
+        last_recorded_at: last.map(str::to_string),
+    };
+    vec![
+        p(21, "billing", "core", 4, Some("2026-10-01T08:00:00Z")),
+        p(11, "chat", "api", 9, Some("2026-11-20T17:30:00Z")),
+        p(12, "chat", "web", 5, Some("2026-11-10T12:00:00Z")),
+        p(31, "intranet", "portal", 0, None),
+    ]
+}
+
+/// The advisory sources: OSV updated a day before the report, KEV two days (still fresh),
+/// EPSS 13 days, NVD never (its last attempt failed).
+pub fn sources() -> Vec<SourceStatus> {
+    let s = |name: &str, kind: &str, last: Option<&str>, error: Option<&str>| SourceStatus {
+        name: name.into(),
+        kind: kind.into(),
+        location: format!("https://feeds.example/{name}"),
+        records: 100,
+        last_success: last.map(str::to_string),
+        last_attempt: Some("2026-11-22T04:00:00Z".into()),
+        last_error: error.map(str::to_string),
+        etag: None,
+        last_modified: None,
+        sha256: None,
+    };
+    vec![
+        s("epss", "epss", Some("2026-11-10T04:00:00Z"), None),
+        s("kev", "kev", Some("2026-11-21T06:00:00Z"), None),
+        s("nvd", "nvd", None, Some("HTTP 503")),
+        s("osv:npm", "osv", Some("2026-11-22T04:00:00Z"), None),
+    ]
+}
+
+/// The products: chat has its own policy, billing and intranet run on the defaults.
+pub fn products() -> Vec<Product> {
+    let p = |id, name: &str, policy: Option<&str>| Product {
+        id,
+        name: name.into(),
+        description: String::new(),
+        policy: policy.map(str::to_string),
+        created_at: "2026-01-05T09:00:00Z".into(),
+    };
+    vec![
+        p(2, "billing", None),
+        p(1, "chat", Some("[sla]\ncritical = 7\nhigh = 14\n")),
+        p(3, "intranet", None),
+    ]
+}
+
+/// The process reviews: two within the year before the report, one older.
+pub fn reviews() -> Vec<ProcessReview> {
+    let r = |id, on: &str, reviewer: &str, summary: &str, changes: Option<&str>| ProcessReview {
+        id,
+        reviewed_on: on.into(),
+        reviewer: reviewer.into(),
+        summary: summary.into(),
+        changes: changes.map(str::to_string),
+        recorded_at: format!("{on}T16:00:00Z"),
+        recorded_by: reviewer.into(),
+    };
+    vec![
+        r(1, "2025-10-01", "carol", "First retrospective", None),
+        r(
+            2,
+            "2026-04-20",
+            "bob",
+            "Patch windows clash with releases",
+            Some("patch window moved to Tuesdays"),
+        ),
+        r(
+            3,
+            "2026-10-15",
+            "alice",
+            "KEV alerts reach on-call too late",
+            Some("KEV findings page on-call"),
+        ),
+    ]
 }

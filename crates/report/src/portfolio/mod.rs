@@ -9,6 +9,7 @@ pub mod page;
 pub mod partner;
 mod partner_html;
 pub mod period;
+pub mod samm;
 pub mod sla;
 pub mod sla_render;
 
@@ -19,5 +20,9 @@ pub use partner::{
 };
 pub use partner_html::partner_html;
 pub use period::{Period, PeriodError, Quarter, day_text, parse_day};
+pub use samm::{
+    Answer, Criterion, EVIDENCE_ITEMS, EvidenceList, Question, SAMM_SCHEMA, SammAssessment,
+    SammEvidence, SammOptions, assess as assess_samm, samm_html, samm_json,
+};
 pub use sla::{SlaInput, SlaReport, build as build_sla};
 pub use sla_render::{SlaTable, sla_csv, sla_html, sla_json, sla_markdown};

@@ -239,7 +239,7 @@ fn reported(f: &FindingRow, start: &str, end: &str) -> bool {
 }
 
 /// Whether an exception of the finding's product covers it and is in force on `today`.
-fn exception_covers(x: &StoredException, f: &FindingRow, today: &str) -> bool {
+pub(crate) fn exception_covers(x: &StoredException, f: &FindingRow, today: &str) -> bool {
     if x.product != f.product || x.expires.as_str() < today {
         return false;
     }

@@ -3,6 +3,8 @@
 //! (`patchwarden report ...`), the REST API (`/api/v1/reports/...`) and the scheduled partner
 //! deliveries call these, so every way to get a report gives the same figures.
 
+pub mod samm;
 pub mod sla;
 
+pub use samm::samm_evidence;
 pub use sla::sla_report;
