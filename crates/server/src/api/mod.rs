@@ -43,7 +43,7 @@ use crate::state::AppState;
         releases::list_deployments, releases::deploy,
         admin::advisory, admin::audit, admin::reevaluate, admin::jobs,
         overview::overview,
-        reports::sla,
+        reports::sla, reports::samm,
     ),
     modifiers(&Security),
     tags(
@@ -141,4 +141,5 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/jobs", get(admin::jobs))
         .route("/api/v1/overview", get(overview::overview))
         .route("/api/v1/reports/sla", get(reports::sla))
+        .route("/api/v1/reports/samm", get(reports::samm))
 }

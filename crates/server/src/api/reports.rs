@@ -6,7 +6,10 @@ use axum::extract::{Query, State};
 use axum::http::HeaderValue;
 use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
 use axum::response::{IntoResponse, Response};
-use patchwarden_report::portfolio::{Period, SlaTable, sla_csv, sla_html, sla_json, sla_markdown};
+use patchwarden_report::portfolio::{
+    Period, SammOptions, SlaTable, assess_samm, samm_html, samm_json, sla_csv, sla_html, sla_json,
+    sla_markdown,
+};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
@@ -159,4 +162,83 @@ fn table_name(t: SlaTable) -> &'static str {
         SlaTable::Overdue => "overdue",
         SlaTable::Exceptions => "exceptions",
     }
+}
+
+/// How the SAMM assessment is measured and written.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct SammQuery {
+    /// `json` (default) or `html`.
+    pub format: Option<String>,
+    /// 1a: a project's component list is up to date when scanned within this many days
+    /// (default 30).
+    pub inventory_days: Option<u32>,
+    /// 3a: a project is rescanned regularly when scanned within this many days (default 7).
+    pub rescan_days: Option<u32>,
+    /// 1b, 2b: an advisory source is fresh when updated within this many days (default 2).
+    pub source_days: Option<u32>,
+    /// 2a, 3b, 3c: the look-back window for remediations and process reviews (default 365).
+    pub review_days: Option<u32>,
+}
+
+/// The SAMM "Patching and Updating" self-assessment: the three questions answered from the
+/// portfolio's evidence, each quality criterion with its measured figure and what would
+/// raise the answer (docs/samm.md). It covers the whole portfolio, so it is for admins and
+/// auditors.
+#[utoipa::path(get, path = "/api/v1/reports/samm", tag = "reports",
+    params(SammQuery),
+    responses((status = 200, description = "The assessment (JSON: `patchwarden.samm-assessment/1`)", content((Object = "application/json"), (String = "text/html"))),
+        (status = 400, description = "An unknown format or a window outside 1 to 3650 days", body = ErrorBody),
+        (status = 401, description = "No working credentials", body = ErrorBody),
+        (status = 403, description = "Neither admin nor auditor", body = ErrorBody)),
+    security(("bearer" = []), ("session" = [])))]
+pub async fn samm(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Query(q): Query<SammQuery>,
+) -> ApiResult<Document> {
+    if !viewer.reads_everything() {
+        return Err(ApiError::forbidden(
+            "the SAMM assessment covers the whole portfolio: it needs the admin or auditor role",
+        ));
+    }
+    let format = q.format.as_deref().unwrap_or("json");
+    if !matches!(format, "json" | "html") {
+        return Err(ApiError::bad_request(format!(
+            "unknown format {format:?}: expected json or html"
+        )));
+    }
+    let defaults = SammOptions::default();
+    let days = |name: &str, v: Option<u32>, default: u32| -> ApiResult<u32> {
+        match v {
+            None => Ok(default),
+            Some(d) if (1..=3650).contains(&d) => Ok(d),
+            Some(d) => Err(ApiError::bad_request(format!(
+                "{name} {d} is outside 1 to 3650 days"
+            ))),
+        }
+    };
+    let options = SammOptions {
+        inventory_days: days("inventory_days", q.inventory_days, defaults.inventory_days)?,
+        rescan_days: days("rescan_days", q.rescan_days, defaults.rescan_days)?,
+        source_days: days("source_days", q.source_days, defaults.source_days)?,
+        review_days: days("review_days", q.review_days, defaults.review_days)?,
+    };
+    let now = state.now();
+    let evidence = reports::samm_evidence(&state.store, &now, options).await?;
+    let assessment = assess_samm(&evidence);
+    let day: String = now.chars().take(10).collect();
+    Ok(if format == "html" {
+        Document {
+            media_type: "text/html; charset=utf-8",
+            filename: format!("samm-{day}.html"),
+            body: samm_html(&assessment),
+        }
+    } else {
+        Document {
+            media_type: "application/json",
+            filename: format!("samm-{day}.json"),
+            body: samm_json(&assessment),
+        }
+    })
 }

@@ -1,0 +1,235 @@
+//! The reports under `/api/v1/reports` on the seeded portfolio, with the role rules: the SLA
+//! report covers the products the caller may read (a partner none), the SAMM assessment is
+//! for admins and auditors. SQLite always, PostgreSQL when `PATCHWARDEN_TEST_POSTGRES_URL`
+//! is set.
+
+mod support;
+
+use axum::http::{Method, StatusCode};
+use patchwarden_report::portfolio::Period;
+use support::{Auth, NOW, Seeded, call, seeded};
+
+const GET: Method = Method::GET;
+const PERIOD: &str = "from=2026-10-01&to=2027-03-31";
+
+fn content_type(r: &support::Reply) -> String {
+    r.headers
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string()
+}
+
+async fn sla(s: &Seeded) {
+    // Admins and auditors see every product; the figures are the builder's on the same rows.
+    let direct = patchwarden_server::reports::sla_report(
+        &s.state.store,
+        Period::parse("2026-10-01", "2027-03-31").unwrap_or_else(|e| panic!("{e}")),
+        None,
+        None,
+        NOW,
+    )
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
+    let expected = serde_json::to_value(&direct).unwrap_or_else(|e| panic!("{e}"));
+    for token in [&s.admin, &s.auditor] {
+        let r = call(
+            &s.app,
+            GET,
+            &format!("/api/v1/reports/sla?{PERIOD}"),
+            Auth::Token(token),
+            None,
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        assert_eq!(r.body, expected);
+    }
+    assert_eq!(expected["schema"], "patchwarden.sla-report/1");
+    let products: Vec<&str> = expected["by_product"]
+        .as_array()
+        .map(|a| a.iter().filter_map(|p| p["product"].as_str()).collect())
+        .unwrap_or_default();
+    assert_eq!(products, ["demo", "other"]);
+    // Every seeded finding is first seen on NOW with a due date in the period.
+    let all = call(
+        &s.app,
+        GET,
+        "/api/v1/findings?limit=500",
+        Auth::Token(&s.admin),
+        None,
+    )
+    .await;
+    let items = all.body["items"].as_array().cloned().unwrap_or_default();
+    let findings = items.len() as u64;
+    let due_in_period = items
+        .iter()
+        .filter_map(|f| f["due"].as_str())
+        .filter(|d| ("2026-10-01".."2027-04-01").contains(d))
+        .count() as u64;
+    // Low findings fall due after 180 days, past the period.
+    assert!(due_in_period > 0 && due_in_period < findings);
+    assert_eq!(expected["total"]["due"], due_in_period);
+    assert_eq!(expected["total"]["pending"], due_in_period);
+    assert_eq!(expected["total"]["compliance"], serde_json::Value::Null);
+
+    // A maintainer's report covers the granted product only.
+    let r = call(
+        &s.app,
+        GET,
+        &format!("/api/v1/reports/sla?{PERIOD}"),
+        Auth::Token(&s.maintainer),
+        None,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.body["by_product"].as_array().map(Vec::len), Some(1));
+    assert_eq!(r.body["by_product"][0]["product"], "demo");
+    let demo_due = r.body["total"]["due"].as_u64().unwrap_or_default();
+    assert!(demo_due > 0 && demo_due < due_in_period);
+    for (token, query, status) in [
+        (&s.maintainer, "&product=other", StatusCode::FORBIDDEN),
+        (&s.maintainer, "&product=nope", StatusCode::FORBIDDEN),
+        (&s.admin, "&product=nope", StatusCode::NOT_FOUND),
+        (&s.partner, "", StatusCode::FORBIDDEN),
+        (&s.admin, "&format=pdf", StatusCode::BAD_REQUEST),
+        (&s.admin, "&format=csv&table=nope", StatusCode::BAD_REQUEST),
+    ] {
+        let r = call(
+            &s.app,
+            GET,
+            &format!("/api/v1/reports/sla?{PERIOD}{query}"),
+            Auth::Token(token),
+            None,
+        )
+        .await;
+        assert_eq!(r.status, status, "{query}: {}", r.body);
+        assert!(r.body["error"].is_string(), "{query}: {}", r.body);
+    }
+    for query in [
+        "from=2026-10-01",
+        "from=2027-01-01&to=2026-01-01",
+        "from=2026-13-01&to=2027-01-01",
+    ] {
+        let r = call(
+            &s.app,
+            GET,
+            &format!("/api/v1/reports/sla?{query}"),
+            Auth::Token(&s.admin),
+            None,
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{query}");
+    }
+    let r = call(
+        &s.app,
+        GET,
+        &format!("/api/v1/reports/sla?{PERIOD}"),
+        Auth::None,
+        None,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+
+    for (format, media) in [
+        ("html", "text/html; charset=utf-8"),
+        ("markdown", "text/markdown; charset=utf-8"),
+        ("csv", "text/csv; charset=utf-8"),
+        ("csv&table=overdue", "text/csv; charset=utf-8"),
+    ] {
+        let r = call(
+            &s.app,
+            GET,
+            &format!("/api/v1/reports/sla?{PERIOD}&product=demo&format={format}"),
+            Auth::Token(&s.maintainer),
+            None,
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::OK, "{format}");
+        assert_eq!(content_type(&r), media, "{format}");
+        let disposition = r
+            .headers
+            .get("content-disposition")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default();
+        assert!(
+            disposition.starts_with("inline; filename=\"sla-demo-2026-10-01-2027-03-31"),
+            "{disposition}"
+        );
+    }
+}
+
+async fn samm(s: &Seeded) {
+    for token in [&s.admin, &s.auditor] {
+        let r = call(
+            &s.app,
+            GET,
+            "/api/v1/reports/samm",
+            Auth::Token(token),
+            None,
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        assert_eq!(r.body["schema"], "patchwarden.samm-assessment/1");
+        assert_eq!(r.body["questions"].as_array().map(Vec::len), Some(3));
+        // Every project was scanned on NOW: the inventory criterion holds for all of them.
+        let first = &r.body["questions"][0]["criteria"][0];
+        assert_eq!(first["numerator"], first["denominator"], "{first}");
+        assert_eq!(first["answer"], "most_or_all", "{first}");
+    }
+    for token in [&s.maintainer, &s.partner] {
+        let r = call(
+            &s.app,
+            GET,
+            "/api/v1/reports/samm",
+            Auth::Token(token),
+            None,
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+    }
+    let r = call(
+        &s.app,
+        GET,
+        "/api/v1/reports/samm?format=html&inventory_days=14",
+        Auth::Token(&s.auditor),
+        None,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(content_type(&r), "text/html; charset=utf-8");
+    for query in ["format=csv", "inventory_days=0", "review_days=4000"] {
+        let r = call(
+            &s.app,
+            GET,
+            &format!("/api/v1/reports/samm?{query}"),
+            Auth::Token(&s.admin),
+            None,
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{query}");
+    }
+}
+
+async fn everything(target: &str) {
+    let s = seeded(target).await;
+    sla(&s).await;
+    samm(&s).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reports_on_sqlite() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    everything(&dir.path().join("pw.db").to_string_lossy()).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reports_on_postgres() {
+    let Some(admin) = patchwarden_store::testing::postgres_url() else {
+        eprintln!("skipped: PATCHWARDEN_TEST_POSTGRES_URL is not set");
+        return;
+    };
+    let url = patchwarden_store::testing::fresh_postgres_database(&admin)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    everything(&url).await;
+}
