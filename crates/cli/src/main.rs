@@ -10,6 +10,7 @@ mod inventory_cmd;
 mod jobs_cmd;
 mod policy_files;
 mod portfolio_cmd;
+mod report_cmd;
 mod review_cmd;
 mod samm_cmd;
 mod serve_cmd;
@@ -182,13 +183,13 @@ enum Command {
         after_help = "Examples:\n  patchwarden review add --summary 'Patch windows clash with releases' --changes 'window moved to Tuesdays'\n  patchwarden review add --summary 'KEV alerts too slow' --reviewer 'AppSec lead' --date 2026-10-15\n  patchwarden review list\n  patchwarden review list --since 2026-01-01 --format json\n\nSee docs/samm.md."
     )]
     Review(review_cmd::ReviewCommand),
-    /// The SAMM Patching and Updating self-assessment from the portfolio's evidence (HTML or
-    /// JSON). Provisional name; see docs/samm.md.
+    /// Portfolio reports: SLA compliance of a period, the quarterly partner report, the SAMM
+    /// self-assessment.
     #[command(
-        hide = true,
-        after_help = "Examples:\n  patchwarden samm-report --output samm.html\n  patchwarden samm-report --format json --inventory-days 14\n\nSee docs/samm.md."
+        subcommand,
+        after_help = "Examples:\n  patchwarden report sla --from 2026-07-01 --to 2026-09-30 --output sla-q3.html\n  patchwarden report samm --format json\n\nSee docs/reports.md."
     )]
-    SammReport(samm_cmd::SammArgs),
+    Report(report_cmd::ReportCommand),
     /// The audit log: every change with who, when, and the values before and after.
     #[command(
         after_help = "Examples:\n  patchwarden audit\n  patchwarden audit --finding 42\n  patchwarden audit --entity product --id 1 --format json"
@@ -615,13 +616,7 @@ async fn run(cli: Cli) -> Result<u8> {
         Command::Reevaluate { output } => portfolio_cmd::reevaluate(&cli.global, &output).await,
         Command::Audit(a) => portfolio_cmd::audit(&cli.global, a).await,
         Command::Review(c) => review_cmd::review(&cli.global, c).await,
-        Command::SammReport(a) => {
-            let store = open_store(&cli.global).await?;
-            let text = samm_cmd::run_samm(&store, &a, &now_rfc3339()).await;
-            store.close().await;
-            write_output(a.output.as_deref(), &text?)?;
-            Ok(0)
-        }
+        Command::Report(c) => report_cmd::report(&cli.global, c).await,
         Command::Serve(a) => serve_cmd::serve(&cli.global, a).await,
         Command::Jobs(c) => jobs_cmd::jobs(&cli.global, c).await,
         Command::Notify(c) => jobs_cmd::notify(&cli.global, c).await,

@@ -239,7 +239,9 @@ fn exercise(s: &Seeded) {
     );
     assert_eq!(audit[0]["action"], "process_review.recorded", "{audit}");
 
-    let doc = s.json(REPORT, &["samm-report", "--format", "json"]);
+    sla_report(s);
+
+    let doc = s.json(REPORT, &["report", "samm", "--format", "json"]);
     assert_eq!(doc["schema"], "patchwarden.samm-assessment/1");
     assert_eq!(doc["as_of"], "2026-02-15");
 
@@ -287,7 +289,8 @@ fn exercise(s: &Seeded) {
     let wider = s.json(
         REPORT,
         &[
-            "samm-report",
+            "report",
+            "samm",
             "--format",
             "json",
             "--inventory-days",
@@ -302,7 +305,10 @@ fn exercise(s: &Seeded) {
 
     // HTML, to a file.
     let out = s.dir.path().join("samm.html");
-    s.ok(REPORT, &["samm-report", "--output", &out.to_string_lossy()]);
+    s.ok(
+        REPORT,
+        &["report", "samm", "--output", &out.to_string_lossy()],
+    );
     let html = std::fs::read_to_string(&out).unwrap_or_else(|e| panic!("{e}"));
     assert!(html.starts_with("<!DOCTYPE html>"));
     assert!(
@@ -327,8 +333,8 @@ fn exercise(s: &Seeded) {
     assert!(e.contains("--summary"), "{e}");
     // Flags clap rejects: exit 2 with clap's message (and its hint line).
     for args in [
-        &["samm-report", "--source-days", "0"][..],
-        &["samm-report", "--format", "pdf"][..],
+        &["report", "samm", "--source-days", "0"][..],
+        &["report", "samm", "--format", "pdf"][..],
     ] {
         let out = s
             .cmd(REPORT)
@@ -357,4 +363,141 @@ fn samm_report_on_postgres() {
     };
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     exercise(&Seeded::seed(dir, url));
+}
+
+/// `report sla` over the same story: findings 4 and 5 were fixed on 01-20, ten days after
+/// they were first seen, the only remediations; the compliance figures follow the
+/// definitions over the findings' due dates as `findings list` shows them.
+fn sla_report(s: &Seeded) {
+    let doc = s.json(
+        REPORT,
+        &[
+            "report",
+            "sla",
+            "--from",
+            "2026-01-01",
+            "--to",
+            "2026-02-15",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(doc["schema"], "patchwarden.sla-report/1");
+    assert_eq!(doc["as_of"], "2026-02-15");
+    let total = &doc["total"];
+    assert_eq!(total["remediated"], 2, "{total}");
+    assert_eq!(total["mean_days"], 10.0, "{total}");
+    assert_eq!(total["p90_days"], 10, "{total}");
+    let findings = s.json(REPORT, &["findings", "list", "--format", "json"]);
+    let rows = findings.as_array().cloned().unwrap_or_default();
+    let due_in = |f: &&Value| {
+        f["due"]
+            .as_str()
+            .is_some_and(|d| ("2026-01-01"..="2026-02-15").contains(&d))
+    };
+    let due: Vec<&Value> = rows.iter().filter(due_in).collect();
+    let remediated = |f: &Value| matches!(f["status"].as_str(), Some("fixed" | "verified"));
+    let active = |f: &Value| matches!(f["status"].as_str(), Some("open" | "triaged" | "patching"));
+    let counted = due
+        .iter()
+        .filter(|f| remediated(f) || (active(f) && f["due"].as_str() < Some("2026-02-15")))
+        .count();
+    assert!(!due.is_empty());
+    assert_eq!(total["due"], due.len(), "{total}");
+    assert_eq!(total["counted"], counted, "{total}");
+    // 4 (Medium) and 5 (Low) were fixed on 01-20, but fall due in April and July: outside
+    // the period, so nothing due in it was fixed in time.
+    let on_time = due
+        .iter()
+        .filter(|f| remediated(f) && f["fixed_at"].as_str().map(|t| &t[..10]) <= f["due"].as_str())
+        .count();
+    assert_eq!(on_time, 0);
+    assert_eq!(total["on_time"], on_time, "{total}");
+
+    let csv = s.ok(
+        REPORT,
+        &[
+            "report",
+            "sla",
+            "--from",
+            "2026-01-01",
+            "--to",
+            "2026-02-15",
+            "--format",
+            "csv",
+            "--table",
+            "overdue",
+        ],
+    );
+    assert!(
+        csv.starts_with("finding,product,project,vulnerability,"),
+        "{csv}"
+    );
+    assert_eq!(
+        csv.lines().count() as u64,
+        1 + doc["overdue_count"].as_u64().unwrap_or(0)
+    );
+    let html = s.ok(
+        REPORT,
+        &[
+            "report",
+            "sla",
+            "--product",
+            "demo",
+            "--from",
+            "2026-01-01",
+            "--to",
+            "2026-02-15",
+        ],
+    );
+    assert!(
+        html.starts_with("<!DOCTYPE html>") && html.contains("<svg"),
+        "{html}"
+    );
+    for (args, message) in [
+        (
+            &[
+                "report",
+                "sla",
+                "--from",
+                "2026-02-01",
+                "--to",
+                "2026-01-01",
+            ][..],
+            "starts on 2026-02-01 after it ends",
+        ),
+        (
+            &[
+                "report",
+                "sla",
+                "--from",
+                "2026-02-30",
+                "--to",
+                "2026-03-01",
+            ][..],
+            "invalid date",
+        ),
+        (
+            &[
+                "report",
+                "sla",
+                "--product",
+                "nope",
+                "--from",
+                "2026-01-01",
+                "--to",
+                "2026-03-01",
+            ][..],
+            "no product named nope",
+        ),
+    ] {
+        let out = s
+            .cmd(REPORT)
+            .args(args)
+            .output()
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(!out.status.success(), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(message), "{args:?}: {err}");
+    }
 }
