@@ -55,6 +55,8 @@ pub enum NotifyError {
         kind: &'static str,
         attempts: u32,
         message: String,
+        /// Lowercase hex SHA-256 of the bytes every attempt sent.
+        payload_sha256: String,
     },
     #[error("notify channel `{channel}` ({kind}): {message}")]
     Config {
@@ -69,6 +71,22 @@ impl NotifyError {
     pub fn channel(&self) -> &str {
         match self {
             NotifyError::Failed { channel, .. } | NotifyError::Config { channel, .. } => channel,
+        }
+    }
+
+    /// The attempts made (0 when the channel could not be used at all).
+    pub fn attempts(&self) -> u32 {
+        match self {
+            NotifyError::Failed { attempts, .. } => *attempts,
+            NotifyError::Config { .. } => 0,
+        }
+    }
+
+    /// SHA-256 of the bytes the attempts sent, when something was sent.
+    pub fn payload_sha256(&self) -> Option<&str> {
+        match self {
+            NotifyError::Failed { payload_sha256, .. } => Some(payload_sha256),
+            NotifyError::Config { .. } => None,
         }
     }
 }
@@ -199,7 +217,6 @@ pub async fn deliver(
     notification: &Notification,
 ) -> Result<DeliveryReceipt, NotifyError> {
     let kind = channel.config.type_name();
-    let delivery_id = new_delivery_id();
     let config_error = |message: String| NotifyError::Config {
         channel: channel.name.clone(),
         kind,
@@ -213,6 +230,7 @@ pub async fn deliver(
             Prepared::Webhook {
                 url: &w.url,
                 secret,
+                event: notification.kind.as_str().to_string(),
                 body: notification.to_json(),
             }
         }
@@ -222,8 +240,15 @@ pub async fn deliver(
                 .expect("Slack payload serialises"),
         },
         ChannelConfig::Email(e) => {
-            let (message, transport) =
-                email_parts(e, notification, channel.delivery.timeout()).map_err(config_error)?;
+            let message = email_message(e, &render::email_subject(notification))
+                .and_then(|builder| {
+                    builder
+                        .header(ContentType::TEXT_PLAIN)
+                        .body(text_body(render::email_body(notification)))
+                        .map_err(|err| format!("message: {err}"))
+                })
+                .map_err(config_error)?;
+            let transport = smtp_transport(e, channel.delivery.timeout()).map_err(config_error)?;
             Prepared::Email {
                 raw: message.formatted(),
                 message: Box::new(message),
@@ -231,16 +256,33 @@ pub async fn deliver(
             }
         }
     };
-    let payload_sha256 = match &prepared {
+    send(channel, &prepared).await
+}
+
+/// Sends what was prepared through the channel: the one retry loop of every delivery
+/// (notifications and documents). Attempt `n` waits the channel's backoff for `n` (or the
+/// receiver's `Retry-After`, when longer), capped at `max_backoff_ms`; every attempt carries
+/// the same delivery id and the same bytes.
+pub(crate) async fn send(
+    channel: &Channel,
+    prepared: &Prepared<'_>,
+) -> Result<DeliveryReceipt, NotifyError> {
+    let kind = channel.config.type_name();
+    let delivery_id = new_delivery_id();
+    let payload_sha256 = match prepared {
         Prepared::Webhook { body, .. } | Prepared::Slack { body, .. } => sha256_hex(body),
         Prepared::Email { raw, .. } => sha256_hex(raw),
     };
-
     let attempts = channel.delivery.attempts.max(1);
     let mut last_message = String::new();
     for attempt in 1..=attempts {
-        let outcome = match &prepared {
-            Prepared::Webhook { url, secret, body } => {
+        let outcome = match prepared {
+            Prepared::Webhook {
+                url,
+                secret,
+                event,
+                body,
+            } => {
                 let timestamp = OffsetDateTime::now_utc().unix_timestamp();
                 let request = http_client()
                     .post(*url)
@@ -248,7 +290,7 @@ pub async fn deliver(
                     .header(reqwest::header::CONTENT_TYPE, "application/json")
                     .header(SIGNATURE_HEADER, sign(secret, timestamp, body))
                     .header(TIMESTAMP_HEADER, timestamp.to_string())
-                    .header(EVENT_HEADER, notification.kind.as_str())
+                    .header(EVENT_HEADER, event.as_str())
                     .header(DELIVERY_HEADER, &delivery_id)
                     .body(body.clone());
                 http_attempt(request).await
@@ -270,7 +312,7 @@ pub async fn deliver(
                 http_status,
                 smtp_response,
             } => {
-                tracing::debug!(channel = %channel.name, kind, attempt, delivery_id, "notification delivered");
+                tracing::debug!(channel = %channel.name, kind, attempt, delivery_id, "delivered");
                 return Ok(DeliveryReceipt {
                     channel: channel.name.clone(),
                     delivery_id,
@@ -287,6 +329,7 @@ pub async fn deliver(
                     kind,
                     attempts: attempt,
                     message,
+                    payload_sha256,
                 });
             }
             Attempt::Retry { message, after } => {
@@ -298,7 +341,7 @@ pub async fn deliver(
                         .min(Duration::from_millis(channel.delivery.max_backoff_ms));
                     tracing::warn!(
                         channel = %channel.name, kind, attempt, delivery_id,
-                        "notification attempt failed, retrying in {wait:?}: {message}"
+                        "delivery attempt failed, retrying in {wait:?}: {message}"
                     );
                     tokio::time::sleep(wait).await;
                 }
@@ -311,13 +354,17 @@ pub async fn deliver(
         kind,
         attempts,
         message: last_message,
+        payload_sha256,
     })
 }
 
-enum Prepared<'c> {
+/// What one delivery sends, prepared once for all its attempts.
+pub(crate) enum Prepared<'c> {
     Webhook {
         url: &'c str,
         secret: Vec<u8>,
+        /// The `X-Patchwarden-Event` header.
+        event: String,
         body: Vec<u8>,
     },
     Slack {
@@ -331,7 +378,7 @@ enum Prepared<'c> {
     },
 }
 
-fn webhook_secret(w: &WebhookConfig) -> Result<Vec<u8>, String> {
+pub(crate) fn webhook_secret(w: &WebhookConfig) -> Result<Vec<u8>, String> {
     match (&w.secret, &w.secret_env) {
         (Some(secret), _) => Ok(secret.expose().as_bytes().to_vec()),
         (None, Some(var)) => match std::env::var(var) {
@@ -396,36 +443,40 @@ fn one_line(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-fn email_parts(
+/// A message with From, To and Subject set, ready for its body.
+pub(crate) fn email_message(
     e: &EmailConfig,
-    n: &Notification,
-    timeout: Duration,
-) -> Result<(Message, AsyncSmtpTransport<Tokio1Executor>), String> {
+    subject: &str,
+) -> Result<lettre::message::MessageBuilder, String> {
     let from: Mailbox = e
         .from
         .parse()
         .map_err(|err| format!("from address `{}`: {err}", e.from))?;
-    let mut builder = Message::builder()
-        .from(from)
-        .subject(render::email_subject(n))
-        .header(ContentType::TEXT_PLAIN);
+    let mut builder = Message::builder().from(from).subject(subject);
     for to in &e.to {
         let mailbox: Mailbox = to
             .parse()
             .map_err(|err| format!("to address `{to}`: {err}"))?;
         builder = builder.to(mailbox);
     }
-    let text = render::email_body(n);
-    // 8bit keeps the text readable on the wire; lettre refuses it only for very long lines.
-    let body = Body::new_with_encoding(
+    Ok(builder)
+}
+
+/// A text body; 8bit keeps it readable on the wire (lettre refuses it only for very long
+/// lines, which then get its default encoding).
+pub(crate) fn text_body(text: String) -> Body {
+    Body::new_with_encoding(
         text.clone(),
         lettre::message::header::ContentTransferEncoding::EightBit,
     )
-    .unwrap_or_else(|_| Body::new(text));
-    let message = builder
-        .body(body)
-        .map_err(|err| format!("message: {err}"))?;
+    .unwrap_or_else(|_| Body::new(text))
+}
 
+/// The SMTP connection the channel describes.
+pub(crate) fn smtp_transport(
+    e: &EmailConfig,
+    timeout: Duration,
+) -> Result<AsyncSmtpTransport<Tokio1Executor>, String> {
     let transport = match e.tls {
         SmtpTls::None => AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&e.smtp_host),
         SmtpTls::Starttls => AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&e.smtp_host)
@@ -442,7 +493,7 @@ fn email_parts(
         };
         transport = transport.credentials(Credentials::new(user.clone(), password));
     }
-    Ok((message, transport.build()))
+    Ok(transport.build())
 }
 
 async fn smtp_attempt(transport: &AsyncSmtpTransport<Tokio1Executor>, message: Message) -> Attempt {
