@@ -9,6 +9,7 @@ mod cache;
 pub mod dashboard;
 pub mod error;
 pub mod jobs;
+pub mod partners;
 pub mod state;
 
 use axum::extract::{DefaultBodyLimit, State};
