@@ -8,8 +8,10 @@ mod demo;
 mod identity_cmd;
 mod inventory_cmd;
 mod jobs_cmd;
+mod partner_cmd;
 mod policy_files;
 mod portfolio_cmd;
+mod report_cmd;
 mod serve_cmd;
 mod upload;
 mod version_cmd;
@@ -173,6 +175,21 @@ enum Command {
         after_help = "Examples:\n  patchwarden notify test\n  patchwarden notify test --channel oncall-mail\n\nSee docs/notifications.md."
     )]
     Notify(jobs_cmd::NotifyCommand),
+    /// Partners who receive the quarterly partner report: their products, channel, opt-in,
+    /// and the record of deliveries. See docs/partners.md.
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  patchwarden partner add acme --product shop --channel acme-hook --contact 'security@acme.example' --opt-in\n  patchwarden partner list\n  patchwarden partner set acme --product shop --product billing\n  patchwarden partner opt-out acme\n  patchwarden partner deliveries acme --format json\n\nReports go out with `patchwarden jobs run partner-reports` (scheduled daily by serve) or `patchwarden report partner --partner NAME --send`."
+    )]
+    Partner(partner_cmd::PartnerCommand),
+    /// Reports on the tracked portfolio: the quarterly partner report.
+    #[command(
+        after_help = "Examples:\n  patchwarden report partner --partner acme --quarter 2026Q3\n  patchwarden report partner --partner acme --quarter 2026Q3 --send"
+    )]
+    Report {
+        #[command(subcommand)]
+        command: report_cmd::ReportCommand,
+    },
     /// The audit log: every change with who, when, and the values before and after.
     #[command(
         after_help = "Examples:\n  patchwarden audit\n  patchwarden audit --finding 42\n  patchwarden audit --entity product --id 1 --format json"
@@ -598,6 +615,8 @@ async fn run(cli: Cli) -> Result<u8> {
         Command::Exception(c) => portfolio_cmd::exception(&cli.global, c).await,
         Command::Reevaluate { output } => portfolio_cmd::reevaluate(&cli.global, &output).await,
         Command::Audit(a) => portfolio_cmd::audit(&cli.global, a).await,
+        Command::Partner(c) => partner_cmd::partner(&cli.global, c).await,
+        Command::Report { command } => report_cmd::report(&cli.global, command).await,
         Command::Serve(a) => serve_cmd::serve(&cli.global, a).await,
         Command::Jobs(c) => jobs_cmd::jobs(&cli.global, c).await,
         Command::Notify(c) => jobs_cmd::notify(&cli.global, c).await,
