@@ -2,7 +2,8 @@
 //! as the signed body, an email carries a text summary with the document's files attached.
 //! The retries are those of every delivery ([`crate::deliver`]).
 
-use lettre::message::header::ContentType;
+use lettre::message::Body;
+use lettre::message::header::{ContentTransferEncoding, ContentType};
 use lettre::message::{Attachment as MailAttachment, MultiPart, SinglePart};
 
 use crate::config::{Channel, ChannelConfig};
@@ -110,9 +111,13 @@ pub async fn deliver_document(
                         a.filename, a.content_type
                     ))
                 })?;
-                parts = parts.singlepart(
-                    MailAttachment::new(a.filename.clone()).body(a.content.clone(), content_type),
-                );
+                // Base64 whatever the content: receivers decode one encoding, and long lines
+                // of minified JSON or HTML never meet a line limit.
+                let body =
+                    Body::new_with_encoding(a.content.clone(), ContentTransferEncoding::Base64)
+                        .unwrap_or_else(|content| Body::new(content));
+                parts = parts
+                    .singlepart(MailAttachment::new(a.filename.clone()).body(body, content_type));
             }
             let message = email_message(e, &document.subject)
                 .and_then(|b| b.multipart(parts).map_err(|err| format!("message: {err}")))

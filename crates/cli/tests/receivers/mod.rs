@@ -51,6 +51,8 @@ impl Request {
 #[derive(Clone)]
 struct HttpState {
     requests: Arc<Mutex<Vec<Request>>>,
+    /// Statuses for the first requests, in order; then `status`.
+    script: Arc<Mutex<std::collections::VecDeque<u16>>>,
     status: u16,
 }
 
@@ -62,8 +64,18 @@ pub struct HttpReceiver {
 
 impl HttpReceiver {
     pub fn start(runtime: &tokio::runtime::Runtime, status: u16) -> HttpReceiver {
+        HttpReceiver::scripted(runtime, &[], status)
+    }
+
+    /// A receiver answering the first requests with `script`, in order, then `status`.
+    pub fn scripted(
+        runtime: &tokio::runtime::Runtime,
+        script: &[u16],
+        status: u16,
+    ) -> HttpReceiver {
         let state = HttpState {
             requests: Arc::default(),
+            script: Arc::new(Mutex::new(script.iter().copied().collect())),
             status,
         };
         let app = Router::new().fallback(record).with_state(state.clone());
@@ -104,7 +116,13 @@ async fn record(
             body: body.to_vec(),
         });
     }
-    StatusCode::from_u16(state.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+    let status = state
+        .script
+        .lock()
+        .ok()
+        .and_then(|mut s| s.pop_front())
+        .unwrap_or(state.status);
+    StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
 }
 
 /// One message the SMTP sink accepted.
