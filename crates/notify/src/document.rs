@@ -115,7 +115,7 @@ pub async fn deliver_document(
                 // of minified JSON or HTML never meet a line limit.
                 let body =
                     Body::new_with_encoding(a.content.clone(), ContentTransferEncoding::Base64)
-                        .unwrap_or_else(|content| Body::new(content));
+                        .unwrap_or_else(Body::new);
                 parts = parts
                     .singlepart(MailAttachment::new(a.filename.clone()).body(body, content_type));
             }

@@ -313,7 +313,7 @@ pub fn build(input: PartnerInput<'_>) -> PartnerReport {
     // vulnerability id -> product -> findings
     let mut grouped: BTreeMap<&str, BTreeMap<&str, Vec<&FindingRow>>> = BTreeMap::new();
     for f in input.findings {
-        if input.products.iter().any(|p| *p == f.product) && reported(f, &start, &end) {
+        if input.products.contains(&f.product) && reported(f, &start, &end) {
             grouped
                 .entry(f.vulnerability_id.as_str())
                 .or_default()
