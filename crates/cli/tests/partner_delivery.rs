@@ -36,6 +36,8 @@ struct Setup {
     flaky: HttpReceiver,
     /// 503 for the first three requests (the first run's attempts), then 200.
     down: HttpReceiver,
+    /// HTTPS with a certificate of the test's own authority (trusted through `ca_file`).
+    secure: HttpReceiver,
     smtp: SmtpSink,
     _dir: tempfile::TempDir,
     // Last: dropping the runtime stops the receivers.
@@ -57,6 +59,9 @@ impl Setup {
         let flaky = HttpReceiver::scripted(&runtime, &[503, 503], 200);
         let down = HttpReceiver::scripted(&runtime, &[503, 503, 503], 200);
         let smtp = SmtpSink::start(&runtime);
+        let (secure, ca_pem) = HttpReceiver::start_tls(&runtime, 200);
+        let ca_file = dir.path().join("test-ca.pem");
+        std::fs::write(&ca_file, ca_pem).unwrap_or_else(|e| panic!("{e}"));
         let config = dir.path().join("config.toml");
         let mut text = String::from(
             "[report]\npublisher = \"Example Corp\"\nnamespace = \"https://example.test\"\n\n[notify.delivery]\nattempts = 3\nbackoff_ms = 100\nmax_backoff_ms = 400\ntimeout_secs = 5\n\n",
@@ -66,6 +71,12 @@ impl Setup {
         text.push_str(&webhook("flaky-hook", &flaky.url("/flaky")));
         text.push_str(&webhook("down-hook", &down.url("/down")));
         text.push_str(&webhook("plain-hook", "http://partner.example/hook"));
+        text.push_str(&webhook("untrusted-hook", &secure.url("/untrusted")));
+        text.push_str(&format!(
+            "[notify.channels.secure-hook]\ntype = \"webhook\"\nurl = \"{}\"\nsecret = \"{SECRET}\"\nca_file = \"{}\"\n\n",
+            secure.url("/secure"),
+            ca_file.display()
+        ));
         text.push_str(&format!(
             "[notify.channels.globex-mail]\ntype = \"email\"\nsmtp_host = \"127.0.0.1\"\nsmtp_port = {}\ntls = \"none\"\nfrom = \"Example Corp <patchwarden@example.test>\"\nto = [\"{GLOBEX}\"]\n\n[notify.channels.team-slack]\ntype = \"slack\"\nurl = \"https://hooks.slack.example/services/T/B/X\"\n",
             smtp.addr.port()
@@ -77,6 +88,7 @@ impl Setup {
             hook,
             flaky,
             down,
+            secure,
             smtp,
             _dir: dir,
             _runtime: runtime,
@@ -193,6 +205,14 @@ impl Setup {
                 "shop",
                 "--channel",
                 "initech-hook",
+                "--opt-in",
+            ],
+            &[
+                "hospital",
+                "--product",
+                "billing",
+                "--channel",
+                "secure-hook",
                 "--opt-in",
             ],
         ] {
@@ -334,8 +354,11 @@ fn exercise(s: &Setup) {
         .flatten()
         .filter_map(|p| p["name"].as_str())
         .collect();
-    assert_eq!(names, ["acme", "down", "flaky", "globex", "initech"]);
-    assert_eq!(listed[4]["opted_in"], false);
+    assert_eq!(
+        names,
+        ["acme", "down", "flaky", "globex", "hospital", "initech"]
+    );
+    assert_eq!(listed[5]["opted_in"], false);
 
     // Run 1, in 2026Q2: every opted-in partner gets 2026Q1; `down` fails after 3 attempts,
     // which fails the job, naming it.
@@ -476,6 +499,19 @@ fn exercise(s: &Setup) {
         Some(patchwarden_notify::sha256_hex(&s.down.requests()[0].body).as_str())
     );
 
+    // hospital: over HTTPS, its certificate checked against the channel's ca_file.
+    let secure = s.secure.requests();
+    assert_eq!(secure.len(), 1);
+    assert_eq!(secure[0].path, "/secure");
+    assert_eq!(signed(&secure[0])["partner"], "hospital");
+    let records = s.deliveries("hospital");
+    assert_eq!(records.len(), 1);
+    assert_eq!(records[0]["status"], "delivered");
+    assert_eq!(
+        records[0]["sha256"].as_str(),
+        Some(patchwarden_notify::sha256_hex(&secure[0].body).as_str())
+    );
+
     // initech opted out: nothing sent, nothing recorded.
     assert!(s.hook.requests().iter().all(|r| r.path != "/initech"));
     assert!(s.deliveries("initech").is_empty());
@@ -503,7 +539,7 @@ fn exercise(s: &Setup) {
     assert_eq!(outcome["deliveries"][0]["status"], "delivered");
     assert_eq!(
         outcome["already_delivered"],
-        serde_json::json!(["acme", "flaky", "globex"])
+        serde_json::json!(["acme", "flaky", "globex", "hospital"])
     );
     assert_eq!(outcome["not_opted_in"], serde_json::json!(["initech"]));
     assert_eq!(s.down.requests().len(), 4);
@@ -584,8 +620,32 @@ fn exercise(s: &Setup) {
             &s.db,
             "SELECT COUNT(*) FROM audit_log WHERE entity = 'partner' AND action LIKE 'partner.report_%'"
         ),
-        6
+        7
     );
+
+    // Without the ca_file, the receiver's certificate is not trusted: nothing reaches it.
+    s.ok(
+        RUN3,
+        &[
+            "partner",
+            "add",
+            "mallory",
+            "--product",
+            "shop",
+            "--channel",
+            "untrusted-hook",
+            "--opt-in",
+        ],
+    );
+    let out = s.run(
+        RUN3,
+        &["report", "partner", "--partner", "mallory", "--send"],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let record: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(record["status"], "failed");
+    assert_eq!(record["attempts"], 3);
+    assert!(s.secure.requests().iter().all(|r| r.path != "/untrusted"));
 }
 
 #[test]

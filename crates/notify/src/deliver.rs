@@ -194,20 +194,38 @@ pub fn new_delivery_id() -> String {
     )
 }
 
+fn client_builder() -> reqwest::ClientBuilder {
+    reqwest::Client::builder()
+        .user_agent(USER_AGENT)
+        .connect_timeout(Duration::from_secs(10))
+        // Notifications are rare; no idle connections, so the client never holds a
+        // connection that belongs to a runtime that has since shut down.
+        .pool_max_idle_per_host(0)
+        // Redirects could carry a signed body to another host; receivers must answer directly.
+        .redirect(reqwest::redirect::Policy::none())
+}
+
 fn http_client() -> &'static reqwest::Client {
     static CLIENT: OnceLock<reqwest::Client> = OnceLock::new();
-    CLIENT.get_or_init(|| {
-        reqwest::Client::builder()
-            .user_agent(USER_AGENT)
-            .connect_timeout(Duration::from_secs(10))
-            // Notifications are rare; no idle connections, so the client never holds a
-            // connection that belongs to a runtime that has since shut down.
-            .pool_max_idle_per_host(0)
-            // Redirects could carry a signed body to another host; receivers must answer directly.
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .expect("the HTTP client builds")
-    })
+    CLIENT.get_or_init(|| client_builder().build().expect("the HTTP client builds"))
+}
+
+/// The client for a webhook: the shared one, or with `ca_file`, one that trusts only the
+/// certificate authorities of that file.
+pub(crate) fn webhook_client(w: &WebhookConfig) -> Result<reqwest::Client, String> {
+    let Some(path) = &w.ca_file else {
+        return Ok(http_client().clone());
+    };
+    let pem = std::fs::read(path).map_err(|e| format!("ca_file {}: {e}", path.display()))?;
+    let certs = reqwest::Certificate::from_pem_bundle(&pem)
+        .map_err(|e| format!("ca_file {}: {}", path.display(), one_line(&error_chain(&e))))?;
+    if certs.is_empty() {
+        return Err(format!("ca_file {}: no certificate in it", path.display()));
+    }
+    client_builder()
+        .tls_certs_only(certs)
+        .build()
+        .map_err(|e| format!("ca_file {}: {}", path.display(), one_line(&error_chain(&e))))
 }
 
 /// Sends a notification through a channel, retrying transient failures with exponential
@@ -229,6 +247,7 @@ pub async fn deliver(
             let secret = webhook_secret(w).map_err(config_error)?;
             Prepared::Webhook {
                 url: &w.url,
+                client: webhook_client(w).map_err(config_error)?,
                 secret,
                 event: notification.kind.as_str().to_string(),
                 body: notification.to_json(),
@@ -279,12 +298,13 @@ pub(crate) async fn send(
         let outcome = match prepared {
             Prepared::Webhook {
                 url,
+                client,
                 secret,
                 event,
                 body,
             } => {
                 let timestamp = OffsetDateTime::now_utc().unix_timestamp();
-                let request = http_client()
+                let request = client
                     .post(*url)
                     .timeout(channel.delivery.timeout())
                     .header(reqwest::header::CONTENT_TYPE, "application/json")
@@ -362,6 +382,8 @@ pub(crate) async fn send(
 pub(crate) enum Prepared<'c> {
     Webhook {
         url: &'c str,
+        /// The shared client, or one trusting the channel's `ca_file` only.
+        client: reqwest::Client,
         secret: Vec<u8>,
         /// The `X-Patchwarden-Event` header.
         event: String,

@@ -9,7 +9,7 @@ use lettre::message::{Attachment as MailAttachment, MultiPart, SinglePart};
 use crate::config::{Channel, ChannelConfig};
 use crate::deliver::{
     DeliveryReceipt, NotifyError, Prepared, email_message, send, smtp_transport, text_body,
-    webhook_secret,
+    webhook_client, webhook_secret,
 };
 
 /// A document to deliver through a webhook or email channel.
@@ -94,6 +94,7 @@ pub async fn deliver_document(
     let prepared = match &channel.config {
         ChannelConfig::Webhook(w) => Prepared::Webhook {
             url: &w.url,
+            client: webhook_client(w).map_err(config_error)?,
             secret: webhook_secret(w).map_err(config_error)?,
             event: document.event.clone(),
             body: document.json.clone(),
@@ -150,6 +151,7 @@ mod tests {
                 url: url.into(),
                 secret: Some(Secret::new("k")),
                 secret_env: None,
+                ca_file: None,
             }),
             delivery: DeliveryConfig::default(),
         }

@@ -38,6 +38,7 @@ fn webhook(url: String) -> Channel {
             url,
             secret: Some(Secret::new(SECRET)),
             secret_env: None,
+            ca_file: None,
         }),
     )
 }
@@ -112,6 +113,7 @@ async fn webhook_secret_can_come_from_the_environment() {
             url: receiver.url("/"),
             secret: None,
             secret_env: Some("PW_NOTIFY_TEST_SECRET".into()),
+            ca_file: None,
         }),
     );
     deliver(&c, &sample()).await.unwrap();
@@ -136,6 +138,7 @@ async fn webhook_secret_can_come_from_the_environment() {
             url: receiver.url("/"),
             secret: None,
             secret_env: Some("PW_NOTIFY_TEST_UNSET".into()),
+            ca_file: None,
         }),
     );
     let err = deliver(&missing, &sample()).await.unwrap_err().to_string();
