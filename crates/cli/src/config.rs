@@ -18,9 +18,18 @@ pub struct Config {
     pub serve: crate::serve_cmd::ServeConfig,
     /// Notification channels and routes (docs/notifications.md).
     pub notify: NotifyConfig,
+    /// Reports: who publishes them (docs/partners.md).
+    pub report: patchwarden_server::partners::ReportConfig,
 }
 
 impl Config {
+    /// The publisher of the reports, from the `[report]` table.
+    pub fn publisher(&self) -> Result<patchwarden_report::portfolio::Publisher> {
+        self.report
+            .publisher()
+            .map_err(|e| anyhow!("configuration: {e}"))
+    }
+
     /// The `[notify]` table checked into routing rules (empty when the table is absent:
     /// nothing is sent).
     pub fn notify_rules(&self) -> Result<Rules> {

@@ -15,6 +15,7 @@ use patchwarden_engine::update::IntelConfig;
 use patchwarden_notify::{
     Channel, DeliveryReceipt, Notification, NotificationKind, NotifyError, Rules,
 };
+use patchwarden_report::portfolio::Publisher;
 use patchwarden_server::jobs::{self, JobFuture, Runner};
 use patchwarden_store::Store;
 use serde::Serialize;
@@ -26,7 +27,13 @@ use crate::portfolio_cmd::{render, table};
 use crate::{Global, OutputArgs, now_rfc3339, open_store, write_output};
 
 /// The jobs `serve` schedules and `jobs run` runs.
-pub const JOBS: [&str; 4] = ["update", "reevaluate", "reminders", "stale-images"];
+pub const JOBS: [&str; 5] = [
+    "update",
+    "reevaluate",
+    "reminders",
+    "stale-images",
+    "partner-reports",
+];
 
 #[derive(Subcommand, Debug)]
 pub enum JobsCommand {
@@ -34,7 +41,7 @@ pub enum JobsCommand {
     /// slot in the job log, run, deliver the notifications, record the outcome; print it as
     /// JSON.
     #[command(
-        after_help = "Jobs (what each sends: docs/notifications.md):\n  update        advisory update, then re-evaluation: new and regressed findings,\n                newly stale images, and a re-evaluation summary\n  reevaluate    re-evaluation alone (the summary only when something changed)\n  reminders     findings due within 7 days; findings overdue since the previous run\n  stale-images  re-evaluation, then every active stale image, per product\n\nThe slot (default: now, to the second) is claimed in the job log and runs once: hosts that\nrun the same cron line with the same --slot run it once between them. Output: {\"job\",\n\"slot\", \"instance\", \"ran\", \"outcome\"}, or \"ran\": false and \"claimed_by\" when the slot\nwas taken.\n\nExamples:\n  patchwarden jobs run reminders\n  patchwarden jobs run update --cache-dir /var/cache/patchwarden\n  patchwarden --config /etc/patchwarden.toml jobs run stale-images\n  # from system cron on several hosts:\n  patchwarden jobs run reminders --slot \"$(date -u +%Y-%m-%dT07:00:00Z)\"\n\nExit codes: 0 the job ran (or its slot had already run); 2 the job failed or bad input."
+        after_help = "Jobs (what each sends: docs/notifications.md):\n  update        advisory update, then re-evaluation: new and regressed findings,\n                newly stale images, and a re-evaluation summary\n  reevaluate    re-evaluation alone (the summary only when something changed)\n  reminders     findings due within 7 days; findings overdue since the previous run\n  stale-images  re-evaluation, then every active stale image, per product\n  partner-reports\n                the previous quarter's partner report to every opted-in partner\n                that has not had it (docs/partners.md); fails, naming the partners,\n                when a delivery failed (the next run tries again)\n\nThe slot (default: now, to the second) is claimed in the job log and runs once: hosts that\nrun the same cron line with the same --slot run it once between them. Output: {\"job\",\n\"slot\", \"instance\", \"ran\", \"outcome\"}, or \"ran\": false and \"claimed_by\" when the slot\nwas taken.\n\nExamples:\n  patchwarden jobs run reminders\n  patchwarden jobs run partner-reports\n  patchwarden jobs run update --cache-dir /var/cache/patchwarden\n  patchwarden --config /etc/patchwarden.toml jobs run stale-images\n  # from system cron on several hosts:\n  patchwarden jobs run reminders --slot \"$(date -u +%Y-%m-%dT07:00:00Z)\"\n\nExit codes: 0 the job ran (or its slot had already run); 2 the job failed or bad input."
     )]
     Run(RunArgs),
 }
@@ -67,6 +74,9 @@ enum JobName {
     /// The stale-image check.
     #[value(name = "stale-images")]
     StaleImages,
+    /// The previous quarter's partner reports.
+    #[value(name = "partner-reports")]
+    PartnerReports,
 }
 
 impl JobName {
@@ -76,6 +86,7 @@ impl JobName {
             JobName::Reevaluate => "reevaluate",
             JobName::Reminders => "reminders",
             JobName::StaleImages => "stale-images",
+            JobName::PartnerReports => "partner-reports",
         }
     }
 }
@@ -110,8 +121,10 @@ pub struct JobContext {
     pub cache: PathBuf,
     /// Who the jobs act as in the audit log.
     pub actor: String,
-    /// Where notifications go.
+    /// Where notifications (and partner reports) go.
     pub rules: Arc<Rules>,
+    /// Who publishes the partner reports.
+    pub publisher: Publisher,
 }
 
 /// The cache directory for advisory downloads when none is given.
@@ -138,6 +151,7 @@ async fn run_job(context: &JobContext, job: &str, slot: &str) -> Result<Value, S
         "reevaluate" => reevaluate(context, &now).await,
         "reminders" => reminders(context, slot, &now).await,
         "stale-images" => stale_images(context, &now).await,
+        "partner-reports" => partner_reports(context, &now).await,
         other => Err(format!("unknown job {other}")),
     }
 }
@@ -249,6 +263,36 @@ async fn stale_images(context: &JobContext, now: &str) -> Result<Value, String> 
     Ok(json!({"reevaluation": report, "stale_images": images, "notifications": sent}))
 }
 
+/// The previous quarter's report to every opted-in partner that has not had it. Failed
+/// deliveries are recorded and make the run fail, naming the partners; the next run tries
+/// them again.
+async fn partner_reports(context: &JobContext, now: &str) -> Result<Value, String> {
+    let run = patchwarden_server::partners::run_partner_reports(
+        &context.store,
+        &context.rules,
+        &context.publisher,
+        &context.actor,
+        now,
+    )
+    .await
+    .map_err(|e| e.to_string())?;
+    let failed = run.failed();
+    if !failed.is_empty() {
+        let errors: Vec<String> = run
+            .deliveries
+            .iter()
+            .filter_map(|d| d.error.as_ref().map(|e| format!("{}: {e}", d.partner)))
+            .collect();
+        return Err(format!(
+            "partner report {} not delivered to {} (recorded; the next run tries again): {}",
+            run.quarter,
+            failed.join(", "),
+            errors.join("; ")
+        ));
+    }
+    serde_json::to_value(&run).map_err(|e| e.to_string())
+}
+
 /// An RFC 3339 time as a slot is stored: UTC, to the second.
 fn slot_of(text: &str) -> Result<String> {
     let t = OffsetDateTime::parse(text.trim(), &Rfc3339).map_err(|e| {
@@ -289,6 +333,7 @@ pub async fn jobs(global: &Global, command: JobsCommand) -> Result<u8> {
         cache,
         actor: crate::portfolio_cmd::actor(global),
         rules: Arc::new(rules),
+        publisher: config.publisher()?,
     });
     // The scheduler's path, with the outcome kept for printing.
     let captured: Arc<Mutex<Option<Result<Value, String>>>> = Arc::default();

@@ -8,6 +8,7 @@ mod demo;
 mod identity_cmd;
 mod inventory_cmd;
 mod jobs_cmd;
+mod partner_cmd;
 mod policy_files;
 mod portfolio_cmd;
 mod report_cmd;
@@ -187,9 +188,16 @@ enum Command {
     /// self-assessment.
     #[command(
         subcommand,
-        after_help = "Examples:\n  patchwarden report sla --from 2026-07-01 --to 2026-09-30 --output sla-q3.html\n  patchwarden report samm --format json\n\nSee docs/reports.md."
+        after_help = "Examples:\n  patchwarden report sla --from 2026-07-01 --to 2026-09-30 --output sla-q3.html\n  patchwarden report partner --partner acme --quarter 2026Q3 --format csaf\n  patchwarden report partner --partner acme --quarter 2026Q3 --send\n  patchwarden report samm --format json\n\nSee docs/reports.md."
     )]
     Report(report_cmd::ReportCommand),
+    /// Partners who receive the quarterly partner report: their products, channel, opt-in,
+    /// and the record of deliveries. See docs/partners.md.
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  patchwarden partner add acme --product shop --channel acme-hook --contact 'security@acme.example' --opt-in\n  patchwarden partner list\n  patchwarden partner set acme --product shop --product billing\n  patchwarden partner opt-out acme\n  patchwarden partner deliveries acme --format json\n\nReports go out with `patchwarden jobs run partner-reports` (scheduled daily by serve) or `patchwarden report partner --partner NAME --send`."
+    )]
+    Partner(partner_cmd::PartnerCommand),
     /// The audit log: every change with who, when, and the values before and after.
     #[command(
         after_help = "Examples:\n  patchwarden audit\n  patchwarden audit --finding 42\n  patchwarden audit --entity product --id 1 --format json"
@@ -617,6 +625,7 @@ async fn run(cli: Cli) -> Result<u8> {
         Command::Audit(a) => portfolio_cmd::audit(&cli.global, a).await,
         Command::Review(c) => review_cmd::review(&cli.global, c).await,
         Command::Report(c) => report_cmd::report(&cli.global, c).await,
+        Command::Partner(c) => partner_cmd::partner(&cli.global, c).await,
         Command::Serve(a) => serve_cmd::serve(&cli.global, a).await,
         Command::Jobs(c) => jobs_cmd::jobs(&cli.global, c).await,
         Command::Notify(c) => jobs_cmd::notify(&cli.global, c).await,

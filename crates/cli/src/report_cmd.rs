@@ -17,6 +17,14 @@ pub enum ReportCommand {
         after_help = "Examples:\n  patchwarden report sla --from 2026-07-01 --to 2026-09-30 --output sla-q3.html\n  patchwarden report sla --product chat --from 2026-01-01 --to 2026-12-31 --format markdown\n  patchwarden report sla --from 2026-07-01 --to 2026-09-30 --format csv --table overdue\n\nDefinitions: docs/reports.md."
     )]
     Sla(SlaArgs),
+    /// The quarterly partner report: the High and Critical vulnerabilities of the products a
+    /// partner runs, with their status, due dates and mitigations (JSON, printable HTML, CSAF
+    /// 2.0 VEX). Prints it, or with --send delivers it through the partner's channel and
+    /// records the delivery.
+    #[command(
+        after_help = "The quarter defaults to the previous one (by PATCHWARDEN_NOW when set). The publisher named in the report comes from the [report] table of the configuration file. --send needs the partner to have opted in and its channel in [notify.channels]; it prints the delivery record (JSON) and exits 2 when the delivery failed (the failure is recorded too). See docs/partners.md and docs/csaf.md.\n\nExamples:\n  patchwarden report partner --partner acme --quarter 2026Q3\n  patchwarden report partner --partner acme --quarter 2026Q3 --format html --output acme-2026Q3.html\n  patchwarden report partner --partner acme --quarter 2026Q3 --format csaf --output acme-2026Q3.csaf.json\n  patchwarden report partner --partner acme --quarter 2026Q3 --send\n  patchwarden --actor alice report partner --partner acme --send   # the previous quarter"
+    )]
+    Partner(crate::partner_cmd::PartnerReportArgs),
     /// The SAMM Patching and Updating self-assessment: the three questions answered from the
     /// portfolio's evidence, each criterion with its figure and what would raise the answer.
     #[command(
@@ -76,6 +84,7 @@ pub struct SlaArgs {
 pub async fn report(global: &Global, command: ReportCommand) -> Result<u8> {
     match command {
         ReportCommand::Sla(a) => sla(global, a).await,
+        ReportCommand::Partner(a) => crate::partner_cmd::report_partner(global, a).await,
         ReportCommand::Samm(a) => {
             let store = open_store(global).await?;
             let text = samm_cmd::run_samm(&store, &a, &now_rfc3339()).await;

@@ -37,7 +37,7 @@ pub struct ServeConfig {
     /// Address to listen on (default `127.0.0.1:8080`).
     pub listen: Option<String>,
     /// Scheduled jobs (default: `update` daily at 03:00, `reminders` daily at 07:00,
-    /// `stale-images` on Mondays at 06:00, UTC).
+    /// `stale-images` on Mondays at 06:00, `partner-reports` daily at 05:00, UTC).
     pub jobs: Option<Vec<JobConfig>>,
     /// Mark the session cookie `Secure` (default false; set it when users reach the server
     /// over HTTPS, directly or through a proxy).
@@ -63,6 +63,7 @@ pub async fn serve(global: &Global, args: ServeArgs) -> Result<u8> {
     .map_err(|e| anyhow!("configuration [serve]: {e}"))?;
     // A mistake in [notify] stops the start, rather than losing a notification later.
     let rules = Arc::new(config.notify_rules()?);
+    let publisher = config.publisher()?;
     let cache = match args.cache_dir {
         Some(d) => d,
         None => crate::jobs_cmd::default_cache_dir()?,
@@ -91,6 +92,7 @@ pub async fn serve(global: &Global, args: ServeArgs) -> Result<u8> {
             cache,
             actor: crate::portfolio_cmd::actor(global),
             rules: rules.clone(),
+            publisher: publisher.clone(),
         });
         Some(tokio::spawn(jobs::run(
             store.clone(),

@@ -124,6 +124,10 @@ pub struct WebhookConfig {
     /// ... or read from this environment variable at delivery time.
     #[serde(default)]
     pub secret_env: Option<String>,
+    /// A PEM file of the certificate authorities trusted for this URL instead of the
+    /// system's (a private CA, a self-signed receiver); read at delivery time.
+    #[serde(default)]
+    pub ca_file: Option<std::path::PathBuf>,
 }
 
 /// A Slack (or Slack-compatible: Mattermost, Rocket.Chat, ...) incoming webhook.
@@ -413,6 +417,7 @@ mod tests {
             url: "https://hooks.example/x".into(),
             secret: Some(Secret::new("hunter2")),
             secret_env: None,
+            ca_file: None,
         };
         assert!(!format!("{c:?}").contains("hunter2"));
     }

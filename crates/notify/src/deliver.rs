@@ -55,6 +55,8 @@ pub enum NotifyError {
         kind: &'static str,
         attempts: u32,
         message: String,
+        /// Lowercase hex SHA-256 of the bytes every attempt sent.
+        payload_sha256: String,
     },
     #[error("notify channel `{channel}` ({kind}): {message}")]
     Config {
@@ -69,6 +71,22 @@ impl NotifyError {
     pub fn channel(&self) -> &str {
         match self {
             NotifyError::Failed { channel, .. } | NotifyError::Config { channel, .. } => channel,
+        }
+    }
+
+    /// The attempts made (0 when the channel could not be used at all).
+    pub fn attempts(&self) -> u32 {
+        match self {
+            NotifyError::Failed { attempts, .. } => *attempts,
+            NotifyError::Config { .. } => 0,
+        }
+    }
+
+    /// SHA-256 of the bytes the attempts sent, when something was sent.
+    pub fn payload_sha256(&self) -> Option<&str> {
+        match self {
+            NotifyError::Failed { payload_sha256, .. } => Some(payload_sha256),
+            NotifyError::Config { .. } => None,
         }
     }
 }
@@ -176,20 +194,38 @@ pub fn new_delivery_id() -> String {
     )
 }
 
+fn client_builder() -> reqwest::ClientBuilder {
+    reqwest::Client::builder()
+        .user_agent(USER_AGENT)
+        .connect_timeout(Duration::from_secs(10))
+        // Notifications are rare; no idle connections, so the client never holds a
+        // connection that belongs to a runtime that has since shut down.
+        .pool_max_idle_per_host(0)
+        // Redirects could carry a signed body to another host; receivers must answer directly.
+        .redirect(reqwest::redirect::Policy::none())
+}
+
 fn http_client() -> &'static reqwest::Client {
     static CLIENT: OnceLock<reqwest::Client> = OnceLock::new();
-    CLIENT.get_or_init(|| {
-        reqwest::Client::builder()
-            .user_agent(USER_AGENT)
-            .connect_timeout(Duration::from_secs(10))
-            // Notifications are rare; no idle connections, so the client never holds a
-            // connection that belongs to a runtime that has since shut down.
-            .pool_max_idle_per_host(0)
-            // Redirects could carry a signed body to another host; receivers must answer directly.
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .expect("the HTTP client builds")
-    })
+    CLIENT.get_or_init(|| client_builder().build().expect("the HTTP client builds"))
+}
+
+/// The client for a webhook: the shared one, or with `ca_file`, one that trusts only the
+/// certificate authorities of that file.
+pub(crate) fn webhook_client(w: &WebhookConfig) -> Result<reqwest::Client, String> {
+    let Some(path) = &w.ca_file else {
+        return Ok(http_client().clone());
+    };
+    let pem = std::fs::read(path).map_err(|e| format!("ca_file {}: {e}", path.display()))?;
+    let certs = reqwest::Certificate::from_pem_bundle(&pem)
+        .map_err(|e| format!("ca_file {}: {}", path.display(), one_line(&error_chain(&e))))?;
+    if certs.is_empty() {
+        return Err(format!("ca_file {}: no certificate in it", path.display()));
+    }
+    client_builder()
+        .tls_certs_only(certs)
+        .build()
+        .map_err(|e| format!("ca_file {}: {}", path.display(), one_line(&error_chain(&e))))
 }
 
 /// Sends a notification through a channel, retrying transient failures with exponential
@@ -199,7 +235,6 @@ pub async fn deliver(
     notification: &Notification,
 ) -> Result<DeliveryReceipt, NotifyError> {
     let kind = channel.config.type_name();
-    let delivery_id = new_delivery_id();
     let config_error = |message: String| NotifyError::Config {
         channel: channel.name.clone(),
         kind,
@@ -212,7 +247,9 @@ pub async fn deliver(
             let secret = webhook_secret(w).map_err(config_error)?;
             Prepared::Webhook {
                 url: &w.url,
+                client: webhook_client(w).map_err(config_error)?,
                 secret,
+                event: notification.kind.as_str().to_string(),
                 body: notification.to_json(),
             }
         }
@@ -222,8 +259,15 @@ pub async fn deliver(
                 .expect("Slack payload serialises"),
         },
         ChannelConfig::Email(e) => {
-            let (message, transport) =
-                email_parts(e, notification, channel.delivery.timeout()).map_err(config_error)?;
+            let message = email_message(e, &render::email_subject(notification))
+                .and_then(|builder| {
+                    builder
+                        .header(ContentType::TEXT_PLAIN)
+                        .body(text_body(render::email_body(notification)))
+                        .map_err(|err| format!("message: {err}"))
+                })
+                .map_err(config_error)?;
+            let transport = smtp_transport(e, channel.delivery.timeout()).map_err(config_error)?;
             Prepared::Email {
                 raw: message.formatted(),
                 message: Box::new(message),
@@ -231,24 +275,42 @@ pub async fn deliver(
             }
         }
     };
-    let payload_sha256 = match &prepared {
+    send(channel, &prepared).await
+}
+
+/// Sends what was prepared through the channel: the one retry loop of every delivery
+/// (notifications and documents). Attempt `n` waits the channel's backoff for `n` (or the
+/// receiver's `Retry-After`, when longer), capped at `max_backoff_ms`; every attempt carries
+/// the same delivery id and the same bytes.
+pub(crate) async fn send(
+    channel: &Channel,
+    prepared: &Prepared<'_>,
+) -> Result<DeliveryReceipt, NotifyError> {
+    let kind = channel.config.type_name();
+    let delivery_id = new_delivery_id();
+    let payload_sha256 = match prepared {
         Prepared::Webhook { body, .. } | Prepared::Slack { body, .. } => sha256_hex(body),
         Prepared::Email { raw, .. } => sha256_hex(raw),
     };
-
     let attempts = channel.delivery.attempts.max(1);
     let mut last_message = String::new();
     for attempt in 1..=attempts {
-        let outcome = match &prepared {
-            Prepared::Webhook { url, secret, body } => {
+        let outcome = match prepared {
+            Prepared::Webhook {
+                url,
+                client,
+                secret,
+                event,
+                body,
+            } => {
                 let timestamp = OffsetDateTime::now_utc().unix_timestamp();
-                let request = http_client()
+                let request = client
                     .post(*url)
                     .timeout(channel.delivery.timeout())
                     .header(reqwest::header::CONTENT_TYPE, "application/json")
                     .header(SIGNATURE_HEADER, sign(secret, timestamp, body))
                     .header(TIMESTAMP_HEADER, timestamp.to_string())
-                    .header(EVENT_HEADER, notification.kind.as_str())
+                    .header(EVENT_HEADER, event.as_str())
                     .header(DELIVERY_HEADER, &delivery_id)
                     .body(body.clone());
                 http_attempt(request).await
@@ -270,7 +332,7 @@ pub async fn deliver(
                 http_status,
                 smtp_response,
             } => {
-                tracing::debug!(channel = %channel.name, kind, attempt, delivery_id, "notification delivered");
+                tracing::debug!(channel = %channel.name, kind, attempt, delivery_id, "delivered");
                 return Ok(DeliveryReceipt {
                     channel: channel.name.clone(),
                     delivery_id,
@@ -287,6 +349,7 @@ pub async fn deliver(
                     kind,
                     attempts: attempt,
                     message,
+                    payload_sha256,
                 });
             }
             Attempt::Retry { message, after } => {
@@ -298,7 +361,7 @@ pub async fn deliver(
                         .min(Duration::from_millis(channel.delivery.max_backoff_ms));
                     tracing::warn!(
                         channel = %channel.name, kind, attempt, delivery_id,
-                        "notification attempt failed, retrying in {wait:?}: {message}"
+                        "delivery attempt failed, retrying in {wait:?}: {message}"
                     );
                     tokio::time::sleep(wait).await;
                 }
@@ -311,13 +374,19 @@ pub async fn deliver(
         kind,
         attempts,
         message: last_message,
+        payload_sha256,
     })
 }
 
-enum Prepared<'c> {
+/// What one delivery sends, prepared once for all its attempts.
+pub(crate) enum Prepared<'c> {
     Webhook {
         url: &'c str,
+        /// The shared client, or one trusting the channel's `ca_file` only.
+        client: reqwest::Client,
         secret: Vec<u8>,
+        /// The `X-Patchwarden-Event` header.
+        event: String,
         body: Vec<u8>,
     },
     Slack {
@@ -331,7 +400,7 @@ enum Prepared<'c> {
     },
 }
 
-fn webhook_secret(w: &WebhookConfig) -> Result<Vec<u8>, String> {
+pub(crate) fn webhook_secret(w: &WebhookConfig) -> Result<Vec<u8>, String> {
     match (&w.secret, &w.secret_env) {
         (Some(secret), _) => Ok(secret.expose().as_bytes().to_vec()),
         (None, Some(var)) => match std::env::var(var) {
@@ -396,36 +465,40 @@ fn one_line(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-fn email_parts(
+/// A message with From, To and Subject set, ready for its body.
+pub(crate) fn email_message(
     e: &EmailConfig,
-    n: &Notification,
-    timeout: Duration,
-) -> Result<(Message, AsyncSmtpTransport<Tokio1Executor>), String> {
+    subject: &str,
+) -> Result<lettre::message::MessageBuilder, String> {
     let from: Mailbox = e
         .from
         .parse()
         .map_err(|err| format!("from address `{}`: {err}", e.from))?;
-    let mut builder = Message::builder()
-        .from(from)
-        .subject(render::email_subject(n))
-        .header(ContentType::TEXT_PLAIN);
+    let mut builder = Message::builder().from(from).subject(subject);
     for to in &e.to {
         let mailbox: Mailbox = to
             .parse()
             .map_err(|err| format!("to address `{to}`: {err}"))?;
         builder = builder.to(mailbox);
     }
-    let text = render::email_body(n);
-    // 8bit keeps the text readable on the wire; lettre refuses it only for very long lines.
-    let body = Body::new_with_encoding(
+    Ok(builder)
+}
+
+/// A text body; 8bit keeps it readable on the wire (lettre refuses it only for very long
+/// lines, which then get its default encoding).
+pub(crate) fn text_body(text: String) -> Body {
+    Body::new_with_encoding(
         text.clone(),
         lettre::message::header::ContentTransferEncoding::EightBit,
     )
-    .unwrap_or_else(|_| Body::new(text));
-    let message = builder
-        .body(body)
-        .map_err(|err| format!("message: {err}"))?;
+    .unwrap_or_else(|_| Body::new(text))
+}
 
+/// The SMTP connection the channel describes.
+pub(crate) fn smtp_transport(
+    e: &EmailConfig,
+    timeout: Duration,
+) -> Result<AsyncSmtpTransport<Tokio1Executor>, String> {
     let transport = match e.tls {
         SmtpTls::None => AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&e.smtp_host),
         SmtpTls::Starttls => AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&e.smtp_host)
@@ -442,7 +515,7 @@ fn email_parts(
         };
         transport = transport.credentials(Credentials::new(user.clone(), password));
     }
-    Ok((message, transport.build()))
+    Ok(transport.build())
 }
 
 async fn smtp_attempt(transport: &AsyncSmtpTransport<Tokio1Executor>, message: Message) -> Attempt {

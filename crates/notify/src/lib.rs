@@ -20,6 +20,7 @@
 
 mod config;
 mod deliver;
+mod document;
 mod model;
 mod render;
 mod route;
@@ -32,6 +33,7 @@ pub use deliver::{
     DELIVERY_HEADER, DeliveryReceipt, EVENT_HEADER, NotifyError, SIGNATURE_HEADER,
     TIMESTAMP_HEADER, deliver, new_delivery_id, sha256_hex, sign, verify,
 };
+pub use document::{Attachment, Document, deliver_document, document_channel_problem};
 pub use model::{Counts, FindingItem, MAX_ITEMS, Notification, NotificationKind, PAYLOAD_SCHEMA};
 pub use render::{SHORT_LIST, email_body, email_subject, slack_payload};
 pub use route::{route, route_matches};

@@ -38,6 +38,7 @@ fn webhook(url: String) -> Channel {
             url,
             secret: Some(Secret::new(SECRET)),
             secret_env: None,
+            ca_file: None,
         }),
     )
 }
@@ -112,6 +113,7 @@ async fn webhook_secret_can_come_from_the_environment() {
             url: receiver.url("/"),
             secret: None,
             secret_env: Some("PW_NOTIFY_TEST_SECRET".into()),
+            ca_file: None,
         }),
     );
     deliver(&c, &sample()).await.unwrap();
@@ -136,6 +138,7 @@ async fn webhook_secret_can_come_from_the_environment() {
             url: receiver.url("/"),
             secret: None,
             secret_env: Some("PW_NOTIFY_TEST_UNSET".into()),
+            ca_file: None,
         }),
     );
     let err = deliver(&missing, &sample()).await.unwrap_err().to_string();
@@ -379,4 +382,103 @@ channel = "team-slack"
     );
     assert_eq!(hook.requests().len(), 1);
     assert_eq!(slack.requests().len(), 2);
+}
+
+fn report_document() -> patchwarden_notify::Document {
+    patchwarden_notify::Document {
+        event: "partner.report".into(),
+        json: br#"{"schema":"test/1","partner":"acme"}"#.to_vec(),
+        subject: "[Patchwarden] partner report 2026Q3 for acme".into(),
+        text: "2 vulnerabilities: 1 Critical, 1 High\n".into(),
+        attachments: vec![
+            patchwarden_notify::Attachment {
+                filename: "acme-2026Q3.json".into(),
+                content_type: "application/json".into(),
+                content: br#"{"partner":"acme"}"#.to_vec(),
+            },
+            patchwarden_notify::Attachment {
+                filename: "acme-2026Q3.html".into(),
+                content_type: "text/html; charset=utf-8".into(),
+                content: b"<!doctype html><title>acme</title>".to_vec(),
+            },
+        ],
+    }
+}
+
+#[tokio::test]
+async fn documents_go_through_the_same_signed_retrying_webhook() {
+    let receiver = HttpReceiver::start(&[503], 200).await;
+    let doc = report_document();
+    let receipt = patchwarden_notify::deliver_document(&webhook(receiver.url("/p")), &doc)
+        .await
+        .unwrap();
+    assert_eq!(receipt.attempts, 2);
+    let requests = receiver.requests();
+    assert_eq!(requests.len(), 2);
+    let r = &requests[1];
+    assert_eq!(r.body, doc.json);
+    assert_eq!(r.header("x-patchwarden-event"), "partner.report");
+    assert_eq!(receipt.payload_sha256, sha256_hex(&r.body));
+    assert!(verify(
+        SECRET.as_bytes(),
+        r.header("x-patchwarden-timestamp"),
+        r.header("x-patchwarden-signature"),
+        &r.body,
+        OffsetDateTime::now_utc(),
+        Duration::from_secs(300),
+    ));
+}
+
+#[tokio::test]
+async fn documents_reach_email_with_attachments_and_never_slack() {
+    let sink = SmtpSink::start("250 2.1.5 ok").await;
+    let receipt = patchwarden_notify::deliver_document(&email(&sink), &report_document())
+        .await
+        .unwrap();
+    assert_eq!(receipt.attempts, 1);
+    let mails = sink.mails();
+    assert_eq!(mails.len(), 1);
+    let m = &mails[0];
+    assert_eq!(
+        m.header("Subject").as_deref(),
+        Some("[Patchwarden] partner report 2026Q3 for acme")
+    );
+    assert!(
+        m.header("Content-Type")
+            .is_some_and(|c| c.starts_with("multipart/mixed")),
+        "{:?}",
+        m.header("Content-Type")
+    );
+    let body = m.body();
+    assert!(
+        body.contains("2 vulnerabilities: 1 Critical, 1 High"),
+        "{body}"
+    );
+    for name in ["acme-2026Q3.json", "acme-2026Q3.html"] {
+        assert!(
+            body.contains(&format!(
+                "Content-Disposition: attachment; filename=\"{name}\""
+            )),
+            "{body}"
+        );
+    }
+
+    let slack = channel(
+        "team-slack",
+        ChannelConfig::Slack(SlackConfig {
+            url: Secret::new("http://127.0.0.1:9/services/SECRET"),
+        }),
+    );
+    let err = patchwarden_notify::deliver_document(&slack, &report_document())
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "notify channel `team-slack` (slack): a slack channel cannot carry reports; use a webhook or email channel"
+    );
+    let plain = webhook("http://partner.example/hook".into());
+    let err = patchwarden_notify::deliver_document(&plain, &report_document())
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("https:// URLs only"), "{err}");
 }

@@ -27,7 +27,7 @@ pub type Runner = Arc<dyn Fn(&str, &str) -> JobFuture + Send + Sync>;
 #[serde(deny_unknown_fields)]
 pub struct JobConfig {
     /// The job: `update` (advisory update, then re-evaluation), `reevaluate`,
-    /// `reminders`, `stale-images`.
+    /// `reminders`, `stale-images`, `partner-reports`.
     pub job: String,
     /// When: a cron expression in UTC, five fields (`0 3 * * *`) or six with seconds first.
     pub cron: String,
@@ -42,12 +42,14 @@ pub struct Scheduled {
 }
 
 /// The jobs a server runs when the configuration names none: the advisory update at 03:00,
-/// reminders at 07:00, the stale-image check on Mondays at 06:00 (UTC).
+/// reminders at 07:00, the stale-image check on Mondays at 06:00, partner reports daily at
+/// 05:00 (UTC; each partner gets the previous quarter's report once).
 pub fn default_jobs() -> Vec<JobConfig> {
     [
         ("update", "0 3 * * *"),
         ("reminders", "0 7 * * *"),
         ("stale-images", "0 6 * * 1"),
+        ("partner-reports", "0 5 * * *"),
     ]
     .into_iter()
     .map(|(job, cron)| JobConfig {
@@ -193,8 +195,11 @@ mod tests {
 
     #[test]
     fn schedules_parse_and_name_their_errors() {
-        let jobs = parse(&default_jobs(), &["update", "reminders", "stale-images"])
-            .unwrap_or_else(|e| panic!("{e}"));
+        let jobs = parse(
+            &default_jobs(),
+            &["update", "reminders", "stale-images", "partner-reports"],
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
         let at = DateTime::parse_from_rfc3339("2026-11-23T10:00:00Z")
             .map(|t| t.with_timezone(&Utc))
             .unwrap_or_else(|e| panic!("{e}"));
@@ -209,7 +214,8 @@ mod tests {
             [
                 "2026-11-24T03:00:00Z",
                 "2026-11-24T07:00:00Z",
-                "2026-11-30T06:00:00Z"
+                "2026-11-30T06:00:00Z",
+                "2026-11-24T05:00:00Z"
             ]
         );
         let every_second = parse(

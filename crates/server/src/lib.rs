@@ -10,6 +10,7 @@ mod cache;
 pub mod dashboard;
 pub mod error;
 pub mod jobs;
+pub mod partners;
 pub mod reports;
 pub mod state;
 

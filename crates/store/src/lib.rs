@@ -10,6 +10,7 @@ mod feeds;
 mod identity;
 mod jobs;
 mod migrations;
+mod partners;
 mod portfolio;
 mod reviews;
 pub mod testing;
@@ -18,6 +19,10 @@ pub use advisories::{AdvisoryImport, RecordRef};
 pub use feeds::{EpssRow, KevRow, NvdImport, NvdRow, SourceMeta, SourceStatus};
 pub use identity::{ApiToken, Grant, LoginRecord, Session, TokenCheck, TokenState, User};
 pub use jobs::JobRun;
+pub use partners::{
+    DeliveryStatus, DeliveryTrigger, NewDelivery, NewPartner, Partner, PartnerChange,
+    PartnerDelivery,
+};
 pub use portfolio::{
     Artifact, AuditEntry, Deployment, Environment, FindingFilter, FindingPage, FindingRow,
     FindingSort, Membership, NewArtifact, NewException, PageKey, Patch, Product, Project,

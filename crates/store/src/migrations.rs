@@ -72,7 +72,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0010_product_severity.sql"),
         include_str!("../migrations/postgres/0010_product_severity.sql"),
     ),
-    // 11 is taken by another change; versions need not be contiguous.
+    (
+        11,
+        "partners, their products and report deliveries",
+        include_str!("../migrations/sqlite/0011_partners.sql"),
+        include_str!("../migrations/postgres/0011_partners.sql"),
+    ),
     (
         12,
         "process reviews",

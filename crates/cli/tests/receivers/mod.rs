@@ -51,6 +51,8 @@ impl Request {
 #[derive(Clone)]
 struct HttpState {
     requests: Arc<Mutex<Vec<Request>>>,
+    /// Statuses for the first requests, in order; then `status`.
+    script: Arc<Mutex<std::collections::VecDeque<u16>>>,
     status: u16,
 }
 
@@ -58,12 +60,23 @@ struct HttpState {
 pub struct HttpReceiver {
     pub addr: SocketAddr,
     state: HttpState,
+    tls: bool,
 }
 
 impl HttpReceiver {
     pub fn start(runtime: &tokio::runtime::Runtime, status: u16) -> HttpReceiver {
+        HttpReceiver::scripted(runtime, &[], status)
+    }
+
+    /// A receiver answering the first requests with `script`, in order, then `status`.
+    pub fn scripted(
+        runtime: &tokio::runtime::Runtime,
+        script: &[u16],
+        status: u16,
+    ) -> HttpReceiver {
         let state = HttpState {
             requests: Arc::default(),
+            script: Arc::new(Mutex::new(script.iter().copied().collect())),
             status,
         };
         let app = Router::new().fallback(record).with_state(state.clone());
@@ -74,11 +87,87 @@ impl HttpReceiver {
         runtime.spawn(async move {
             let _ = axum::serve(listener, app).await;
         });
-        HttpReceiver { addr, state }
+        HttpReceiver {
+            addr,
+            state,
+            tls: false,
+        }
+    }
+
+    /// A receiver like [`HttpReceiver::start`] behind HTTPS, with a certificate for
+    /// `127.0.0.1` issued by a certificate authority made for the occasion; also gives that
+    /// authority's certificate (PEM), for the client to trust.
+    pub fn start_tls(runtime: &tokio::runtime::Runtime, status: u16) -> (HttpReceiver, String) {
+        use rcgen::{
+            BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair,
+            KeyUsagePurpose,
+        };
+        use tokio_rustls::rustls;
+        let fail = |e: &dyn std::fmt::Display| -> ! { panic!("{e}") };
+        let ca_key = KeyPair::generate().unwrap_or_else(|e| fail(&e));
+        let mut ca_params =
+            CertificateParams::new(Vec::<String>::new()).unwrap_or_else(|e| fail(&e));
+        ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        ca_params
+            .distinguished_name
+            .push(DnType::CommonName, "Patchwarden test CA");
+        ca_params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
+        let ca = CertifiedIssuer::self_signed(ca_params, ca_key).unwrap_or_else(|e| fail(&e));
+        let leaf_key = KeyPair::generate().unwrap_or_else(|e| fail(&e));
+        let leaf = CertificateParams::new(vec!["127.0.0.1".to_string()])
+            .and_then(|p| p.signed_by(&leaf_key, &ca))
+            .unwrap_or_else(|e| fail(&e));
+        let key = rustls::pki_types::PrivateKeyDer::Pkcs8(
+            rustls::pki_types::PrivatePkcs8KeyDer::from(leaf_key.serialize_der()),
+        );
+        let config = rustls::ServerConfig::builder_with_provider(std::sync::Arc::new(
+            rustls::crypto::aws_lc_rs::default_provider(),
+        ))
+        .with_safe_default_protocol_versions()
+        .unwrap_or_else(|e| fail(&e))
+        .with_no_client_auth()
+        .with_single_cert(vec![leaf.der().clone()], key)
+        .unwrap_or_else(|e| fail(&e));
+        let acceptor = tokio_rustls::TlsAcceptor::from(std::sync::Arc::new(config));
+
+        let state = HttpState {
+            requests: Arc::default(),
+            script: Arc::default(),
+            status,
+        };
+        let app = Router::new().fallback(record).with_state(state.clone());
+        let listener = runtime
+            .block_on(TcpListener::bind("127.0.0.1:0"))
+            .unwrap_or_else(|e| panic!("{e}"));
+        let addr = listener.local_addr().unwrap_or_else(|e| panic!("{e}"));
+        runtime.spawn(async move {
+            while let Ok((socket, _)) = listener.accept().await {
+                let acceptor = acceptor.clone();
+                let app = app.clone();
+                tokio::spawn(async move {
+                    let Ok(tls) = acceptor.accept(socket).await else {
+                        return;
+                    };
+                    let service = hyper_util::service::TowerToHyperService::new(app);
+                    let _ = hyper::server::conn::http1::Builder::new()
+                        .serve_connection(hyper_util::rt::TokioIo::new(tls), service)
+                        .await;
+                });
+            }
+        });
+        (
+            HttpReceiver {
+                addr,
+                state,
+                tls: true,
+            },
+            ca.pem(),
+        )
     }
 
     pub fn url(&self, path: &str) -> String {
-        format!("http://{}{path}", self.addr)
+        let scheme = if self.tls { "https" } else { "http" };
+        format!("{scheme}://{}{path}", self.addr)
     }
 
     /// Every request so far, in arrival order.
@@ -104,7 +193,13 @@ async fn record(
             body: body.to_vec(),
         });
     }
-    StatusCode::from_u16(state.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+    let status = state
+        .script
+        .lock()
+        .ok()
+        .and_then(|mut s| s.pop_front())
+        .unwrap_or(state.status);
+    StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
 }
 
 /// One message the SMTP sink accepted.
