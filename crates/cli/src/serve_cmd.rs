@@ -132,6 +132,7 @@ pub async fn serve(global: &Global, args: ServeArgs) -> Result<u8> {
             .serve
             .overview_cache_seconds
             .unwrap_or(defaults.overview_cache_seconds),
+        publisher: publisher.clone(),
         ..defaults
     };
     let state =

@@ -25,6 +25,8 @@ pub struct Settings {
     pub max_body_bytes: usize,
     /// How long the overview figures are reused before they are computed again, in seconds.
     pub overview_cache_seconds: u64,
+    /// Who publishes the reports (`[report]`).
+    pub publisher: patchwarden_report::portfolio::Publisher,
 }
 
 impl Default for Settings {
@@ -38,6 +40,10 @@ impl Default for Settings {
             login_window_minutes: 15,
             max_body_bytes: 64 * 1024 * 1024,
             overview_cache_seconds: 15,
+            publisher: patchwarden_report::portfolio::Publisher {
+                name: crate::partners::DEFAULT_PUBLISHER.into(),
+                namespace: crate::partners::DEFAULT_NAMESPACE.into(),
+            },
         }
     }
 }

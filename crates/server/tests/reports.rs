@@ -210,10 +210,158 @@ async fn samm(s: &Seeded) {
     }
 }
 
+async fn partners(s: &Seeded) {
+    let mut w = s
+        .state
+        .store
+        .write("seed", NOW)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    for (name, products) in [("acme", vec!["demo"]), ("globex", vec!["demo", "other"])] {
+        let products: Vec<String> = products.into_iter().map(str::to_string).collect();
+        w.create_partner(&patchwarden_store::NewPartner {
+            name,
+            contact: "",
+            channel: "hook",
+            opted_in: true,
+            products: &products,
+        })
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    }
+    w.commit().await.unwrap_or_else(|e| panic!("{e}"));
+
+    // Admins, auditors and those granted every product of the partner read its report.
+    for token in [&s.admin, &s.auditor, &s.maintainer, &s.partner] {
+        let r = call(
+            &s.app,
+            GET,
+            "/api/v1/reports/partner/acme?quarter=2026Q4",
+            Auth::Token(token),
+            None,
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        assert_eq!(r.body["schema"], "patchwarden.partner-report/1");
+        assert_eq!(r.body["quarter"], "2026Q4");
+        assert_eq!(r.body["products"], serde_json::json!(["demo"]));
+        // Only High and Critical vulnerabilities.
+        for v in r.body["vulnerabilities"].as_array().into_iter().flatten() {
+            assert!(
+                matches!(v["severity"].as_str(), Some("High" | "Critical")),
+                "{v}"
+            );
+        }
+    }
+    let r = call(
+        &s.app,
+        GET,
+        "/api/v1/reports/partner/acme?quarter=2026Q4&format=csaf",
+        Auth::Token(&s.partner),
+        None,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.body["document"]["csaf_version"], "2.0");
+    assert_eq!(
+        r.body["document"]["tracking"]["id"],
+        "PW-PARTNER-ACME-2026Q4"
+    );
+    let r = call(
+        &s.app,
+        GET,
+        "/api/v1/reports/partner/acme?format=html",
+        Auth::Token(&s.auditor),
+        None,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(content_type(&r), "text/html; charset=utf-8");
+    // The quarter defaults to the previous one.
+    let r = call(
+        &s.app,
+        GET,
+        "/api/v1/reports/partner/acme",
+        Auth::Token(&s.admin),
+        None,
+    )
+    .await;
+    assert_eq!(r.body["quarter"], "2026Q3");
+
+    for (token, path, status) in [
+        (
+            &s.partner,
+            "/api/v1/reports/partner/globex",
+            StatusCode::FORBIDDEN,
+        ),
+        (
+            &s.maintainer,
+            "/api/v1/reports/partner/globex",
+            StatusCode::FORBIDDEN,
+        ),
+        (
+            &s.maintainer,
+            "/api/v1/reports/partner/nobody",
+            StatusCode::FORBIDDEN,
+        ),
+        (
+            &s.admin,
+            "/api/v1/reports/partner/nobody",
+            StatusCode::NOT_FOUND,
+        ),
+        (
+            &s.admin,
+            "/api/v1/reports/partner/acme?quarter=2026Q5",
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            &s.admin,
+            "/api/v1/reports/partner/acme?format=pdf",
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            &s.partner,
+            "/api/v1/reports/partner/globex/deliveries",
+            StatusCode::FORBIDDEN,
+        ),
+    ] {
+        let r = call(&s.app, GET, path, Auth::Token(token), None).await;
+        assert_eq!(r.status, status, "{path}: {}", r.body);
+    }
+    let r = call(
+        &s.app,
+        GET,
+        "/api/v1/reports/partner/acme/deliveries",
+        Auth::Token(&s.partner),
+        None,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.body, serde_json::json!([]));
+    // Delivery on request: not for auditors or maintainers; without channels, a conflict.
+    for (token, status) in [
+        (&s.auditor, StatusCode::FORBIDDEN),
+        (&s.maintainer, StatusCode::FORBIDDEN),
+        (&s.admin, StatusCode::CONFLICT),
+        (&s.partner, StatusCode::CONFLICT),
+    ] {
+        let r = call(
+            &s.app,
+            Method::POST,
+            "/api/v1/reports/partner/acme/deliveries",
+            Auth::Token(token),
+            Some(serde_json::json!({"quarter": "2026Q3"})),
+        )
+        .await;
+        assert_eq!(r.status, status, "{}", r.body);
+    }
+}
+
 async fn everything(target: &str) {
     let s = seeded(target).await;
     sla(&s).await;
     samm(&s).await;
+    partners(&s).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -43,7 +43,8 @@ use crate::state::AppState;
         releases::list_deployments, releases::deploy,
         admin::advisory, admin::audit, admin::reevaluate, admin::jobs,
         overview::overview,
-        reports::sla, reports::samm,
+        reports::sla, reports::samm, reports::partner_report,
+        reports::partner_deliveries, reports::deliver_partner,
     ),
     modifiers(&Security),
     tags(
@@ -142,4 +143,12 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/overview", get(overview::overview))
         .route("/api/v1/reports/sla", get(reports::sla))
         .route("/api/v1/reports/samm", get(reports::samm))
+        .route(
+            "/api/v1/reports/partner/{partner}",
+            get(reports::partner_report),
+        )
+        .route(
+            "/api/v1/reports/partner/{partner}/deliveries",
+            get(reports::partner_deliveries).post(reports::deliver_partner),
+        )
 }

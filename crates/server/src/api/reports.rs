@@ -2,19 +2,27 @@
 //! partner report and the SAMM self-assessment, in the formats the CLI writes. The role rules
 //! are the API's: the SLA report covers the products the caller may read.
 
-use axum::extract::{Query, State};
+use axum::Json;
+use axum::extract::{Path, Query, State};
 use axum::http::HeaderValue;
+use axum::http::StatusCode;
 use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
 use axum::response::{IntoResponse, Response};
+use patchwarden_access::Role;
 use patchwarden_report::portfolio::{
-    Period, SammOptions, SlaTable, assess_samm, samm_html, samm_json, sla_csv, sla_html, sla_json,
-    sla_markdown,
+    Period, Quarter, SammOptions, SlaTable, assess_samm, samm_html, samm_json, sla_csv, sla_html,
+    sla_json, sla_markdown,
 };
+use patchwarden_store::{DeliveryStatus, DeliveryTrigger, Partner, PartnerDelivery};
 use serde::Deserialize;
-use utoipa::IntoParams;
+use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::Viewer;
 use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::partners::{
+    DeliveryRequest, PartnerError, deliver_partner_report, gather_partner_report,
+    partner_documents, previous_quarter,
+};
 use crate::reports;
 use crate::state::AppState;
 
@@ -241,4 +249,196 @@ pub async fn samm(
             body: samm_json(&assessment),
         }
     })
+}
+
+/// Which quarter of a partner's report, and how it is written.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PartnerQuery {
+    /// The quarter, `2026Q3` (default: the previous quarter).
+    pub quarter: Option<String>,
+    /// `json` (default), `html` or `csaf` (CSAF 2.0 VEX).
+    pub format: Option<String>,
+}
+
+/// What to deliver on request.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+pub struct DeliveryBody {
+    /// The quarter, `2026Q3` (default: the previous quarter).
+    pub quarter: Option<String>,
+}
+
+fn partner_error(e: PartnerError) -> ApiError {
+    match e {
+        PartnerError::Store(e) => e.into(),
+        PartnerError::NotOptedIn(_) => ApiError::conflict(e.to_string()),
+        PartnerError::Input(m) => ApiError::bad_request(m),
+    }
+}
+
+/// The partner named `name` if the caller may read its reports: admins and auditors, and
+/// maintainers and partner users granted every product the partner runs. A partner that
+/// does not exist gives 404 to those who read everything, else the same 403.
+async fn readable_partner(state: &AppState, viewer: &Viewer, name: &str) -> ApiResult<Partner> {
+    let partner = state.store.partner(name).await?;
+    match partner {
+        Some(p)
+            if !p.product_ids.is_empty()
+                && p.product_ids
+                    .iter()
+                    .all(|id| viewer.principal.can_read_partner_report(*id)) =>
+        {
+            Ok(p)
+        }
+        Some(p) if viewer.reads_everything() => Ok(p),
+        None if viewer.reads_everything() => {
+            Err(ApiError::not_found(format!("no partner named {name}")))
+        }
+        _ => Err(ApiError::forbidden(format!(
+            "may not read the reports of partner {name}"
+        ))),
+    }
+}
+
+fn quarter_of(state: &AppState, text: Option<&str>) -> ApiResult<Quarter> {
+    match text {
+        Some(q) => Quarter::parse(q).map_err(|e| ApiError::bad_request(e.to_string())),
+        None => previous_quarter(&state.now()).map_err(partner_error),
+    }
+}
+
+/// A partner's quarterly report: only the High and Critical vulnerabilities of the products
+/// it runs, with aliases, CVSS, affected and fixed versions, status, due date, mitigations and
+/// whether exploited (docs/partners.md, docs/csaf.md). Admins and auditors read every
+/// partner's; maintainers and partner users those whose products are all granted to them.
+#[utoipa::path(get, path = "/api/v1/reports/partner/{partner}", tag = "reports",
+    params(("partner" = String, Path, description = "The partner's name"), PartnerQuery),
+    responses((status = 200, description = "The report (JSON: `patchwarden.partner-report/1`; CSAF 2.0 VEX; or a printable HTML page)", content((Object = "application/json"), (String = "text/html"))),
+        (status = 400, description = "An invalid quarter or format", body = ErrorBody),
+        (status = 401, description = "No working credentials", body = ErrorBody),
+        (status = 403, description = "A partner the caller may not read", body = ErrorBody),
+        (status = 404, description = "No such partner", body = ErrorBody)),
+    security(("bearer" = []), ("session" = [])))]
+pub async fn partner_report(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(name): Path<String>,
+    Query(q): Query<PartnerQuery>,
+) -> ApiResult<Document> {
+    let partner = readable_partner(&state, &viewer, &name).await?;
+    let format = q.format.as_deref().unwrap_or("json");
+    let (media, extension) = media_type(format)
+        .filter(|_| matches!(format, "json" | "html" | "csaf"))
+        .ok_or_else(|| {
+            ApiError::bad_request(format!(
+                "unknown format {format:?}: expected json, html or csaf"
+            ))
+        })?;
+    let quarter = quarter_of(&state, q.quarter.as_deref())?;
+    let report = gather_partner_report(
+        &state.store,
+        &partner,
+        quarter,
+        &state.now(),
+        &state.settings.publisher,
+    )
+    .await
+    .map_err(partner_error)?;
+    let documents = partner_documents(&report);
+    let body = match format {
+        "html" => documents.html,
+        "csaf" => documents.csaf,
+        _ => documents.json,
+    };
+    Ok(Document {
+        media_type: media,
+        filename: format!(
+            "partner-{}-{quarter}.{extension}",
+            partner
+                .name
+                .chars()
+                .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+                .collect::<String>()
+        ),
+        body,
+    })
+}
+
+/// The record of a partner's report deliveries (time, channel, checksum, attempts, outcome),
+/// newest first; the same read rule as the report.
+#[utoipa::path(get, path = "/api/v1/reports/partner/{partner}/deliveries", tag = "reports",
+    params(("partner" = String, Path, description = "The partner's name")),
+    responses((status = 200, description = "The deliveries", body = Vec<PartnerDelivery>),
+        (status = 401, description = "No working credentials", body = ErrorBody),
+        (status = 403, description = "A partner the caller may not read", body = ErrorBody),
+        (status = 404, description = "No such partner", body = ErrorBody)),
+    security(("bearer" = []), ("session" = [])))]
+pub async fn partner_deliveries(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(name): Path<String>,
+) -> ApiResult<Json<Vec<PartnerDelivery>>> {
+    let partner = readable_partner(&state, &viewer, &name).await?;
+    Ok(Json(
+        state.store.partner_deliveries(Some(&partner.name)).await?,
+    ))
+}
+
+/// Sends a partner's report now through its channel, as the caller ("on request"), and
+/// records the delivery. For admins, and for the partner's own users (partner role, every
+/// product granted). The partner must have opted in.
+#[utoipa::path(post, path = "/api/v1/reports/partner/{partner}/deliveries", tag = "reports",
+    params(("partner" = String, Path, description = "The partner's name")),
+    request_body = DeliveryBody,
+    responses((status = 201, description = "Delivered; the record", body = PartnerDelivery),
+        (status = 400, description = "An invalid quarter", body = ErrorBody),
+        (status = 401, description = "No working credentials", body = ErrorBody),
+        (status = 403, description = "Neither an admin nor the partner's user", body = ErrorBody),
+        (status = 404, description = "No such partner", body = ErrorBody),
+        (status = 409, description = "The partner has not opted in, or no channels are configured", body = ErrorBody),
+        (status = 502, description = "The delivery failed after every attempt; it is recorded", body = PartnerDelivery)),
+    security(("bearer" = []), ("session" = [])))]
+pub async fn deliver_partner(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(name): Path<String>,
+    body: Option<Json<DeliveryBody>>,
+) -> ApiResult<Response> {
+    let partner = readable_partner(&state, &viewer, &name).await?;
+    if !(viewer.principal.is_admin() || viewer.principal.role == Role::Partner) {
+        return Err(ApiError::forbidden(
+            "delivering a partner report needs the admin role or the partner's own user",
+        ));
+    }
+    let Some(rules) = state.notify.clone() else {
+        return Err(ApiError::conflict(
+            "no [notify] channels are configured on this server",
+        ));
+    };
+    let quarter = quarter_of(
+        &state,
+        body.as_ref().and_then(|Json(b)| b.quarter.as_deref()),
+    )?;
+    let now = state.now();
+    let actor = viewer.actor();
+    let delivery = deliver_partner_report(
+        &state.store,
+        &rules,
+        &state.settings.publisher,
+        &partner,
+        quarter,
+        DeliveryRequest {
+            trigger: DeliveryTrigger::Request,
+            actor: &actor,
+            now: &now,
+        },
+    )
+    .await
+    .map_err(partner_error)?;
+    let status = if delivery.status == DeliveryStatus::Delivered {
+        StatusCode::CREATED
+    } else {
+        StatusCode::BAD_GATEWAY
+    };
+    Ok((status, Json(delivery)).into_response())
 }
