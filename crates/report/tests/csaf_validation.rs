@@ -13,7 +13,7 @@ use patchwarden_report::portfolio::{PartnerReport, partner_csaf};
 #[allow(dead_code)]
 #[path = "../src/portfolio/fixture.rs"]
 mod fixture;
-use patchwarden_report::portfolio::{partner, period};
+use patchwarden_report::portfolio::{partner, period, samm};
 
 fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")

@@ -707,3 +707,19 @@ pub fn reviews() -> Vec<ProcessReview> {
         ),
     ]
 }
+
+/// The SAMM assessment's evidence: the SAMM findings and exceptions, the projects, sources,
+/// products, reviews and the patched finding of [`patches`].
+pub fn samm_evidence() -> super::samm::SammEvidence {
+    super::samm::SammEvidence {
+        generated_at: NOW.into(),
+        options: super::samm::SammOptions::default(),
+        projects: projects(),
+        sources: sources(),
+        findings: samm_findings(),
+        exceptions: samm_exceptions(),
+        patched_findings: patches().iter().map(|p| p.finding_id).collect(),
+        products: products(),
+        reviews: reviews(),
+    }
+}

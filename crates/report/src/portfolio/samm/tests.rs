@@ -6,17 +6,7 @@ use super::*;
 use crate::portfolio::fixture;
 
 fn evidence() -> SammEvidence {
-    SammEvidence {
-        generated_at: fixture::NOW.into(),
-        options: SammOptions::default(),
-        projects: fixture::projects(),
-        sources: fixture::sources(),
-        findings: fixture::samm_findings(),
-        exceptions: fixture::samm_exceptions(),
-        patched_findings: fixture::patches().iter().map(|p| p.finding_id).collect(),
-        products: fixture::products(),
-        reviews: fixture::reviews(),
-    }
+    fixture::samm_evidence()
 }
 
 fn find<'a>(a: &'a SammAssessment, id: &str) -> &'a Criterion {
