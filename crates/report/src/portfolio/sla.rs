@@ -628,7 +628,8 @@ mod tests {
         assert_eq!(overdue, [(9, 30, 60), (3, 16, 46), (5, 1, 91)]);
         assert_eq!(r.overdue_count, 3);
 
-        let trend: Vec<(&str, u64, u64, u64, u64, u64, u64, u64)> = r
+        type Month<'a> = (&'a str, u64, u64, u64, u64, u64, u64, u64);
+        let trend: Vec<Month> = r
             .trend
             .iter()
             .map(|m| {
@@ -708,12 +709,15 @@ mod tests {
 
     #[test]
     fn p90_uses_the_nearest_rank() {
-        let mut t = Tally::default();
-        t.durations = (1..=10).collect();
-        t.figures.remediated = 10;
+        let t = Tally {
+            durations: (1..=10).collect(),
+            ..Tally::default()
+        };
         assert_eq!(t.finish().p90_days, Some(9));
-        let mut one = Tally::default();
-        one.durations = vec![5];
+        let one = Tally {
+            durations: vec![5],
+            ..Tally::default()
+        };
         assert_eq!(one.finish().p90_days, Some(5));
     }
 }

@@ -510,21 +510,21 @@ pub fn sla_html(report: &SlaReport) -> String {
         scope_title(report)
     );
     let mut body = String::new();
-    let _ = write!(
+    let _ = writeln!(
         body,
-        "<header><h1>{}</h1><p class=\"meta\">Generated {}. Overdue findings, open counts and exceptions are taken on {}.</p></header>\n",
+        "<header><h1>{}</h1><p class=\"meta\">Generated {}. Overdue findings, open counts and exceptions are taken on {}.</p></header>",
         escape(&title),
         escape(&report.generated_at),
         escape(&report.as_of)
     );
-    let _ = write!(
+    let _ = writeln!(
         body,
         "<section class=\"tiles\">\
          <div class=\"tile\"><span class=\"big\">{}</span><span>compliance ({} of {} on time)</span></div>\
          <div class=\"tile\"><span class=\"big\">{}</span><span>overdue on {}</span></div>\
          <div class=\"tile\"><span class=\"big\">{}</span><span>mean days to remediate (p90 {})</span></div>\
          <div class=\"tile\"><span class=\"big\">{}</span><span>exceptions in force</span></div>\
-         </section>\n",
+         </section>",
         percent_text(t.compliance),
         t.on_time,
         t.counted,
@@ -534,10 +534,10 @@ pub fn sla_html(report: &SlaReport) -> String {
         t.p90_days.map_or_else(|| "—".into(), |d| d.to_string()),
         report.exceptions.in_force.len()
     );
-    let _ = write!(
+    let _ = writeln!(
         body,
         "<p>Counted are the findings due in the period that were remediated or are past due; {} due in the period are not yet due and {} were closed without a fix (a risk decision). \
-         Compliance is rounded down. Definitions: docs/reports.md.</p>\n",
+         Compliance is rounded down. Definitions: docs/reports.md.</p>",
         t.pending, t.closed_without_fix
     );
 

@@ -420,7 +420,6 @@ pub async fn deliver_partner(
         body.as_ref().and_then(|Json(b)| b.quarter.as_deref()),
     )?;
     let now = state.now();
-    let actor = viewer.actor();
     let delivery = deliver_partner_report(
         &state.store,
         &rules,
@@ -429,7 +428,7 @@ pub async fn deliver_partner(
         quarter,
         DeliveryRequest {
             trigger: DeliveryTrigger::Request,
-            actor: &actor,
+            actor: viewer.actor(),
             now: &now,
         },
     )
