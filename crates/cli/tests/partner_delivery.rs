@@ -140,30 +140,9 @@ impl Setup {
     }
 
     fn seed(&self) {
-        let advisories = repo_root().join("examples/advisories");
-        self.ok(DAY1, &["db", "import", &advisories.to_string_lossy()]);
-        for (demo, product, project) in [
-            ("storefront", "shop", "storefront"),
-            ("billing-api", "billing", "api"),
-        ] {
-            let path = repo_root().join("examples/portfolio").join(demo);
-            self.ok(
-                DAY1,
-                &[
-                    "scan",
-                    &path.to_string_lossy(),
-                    "--record",
-                    "--product",
-                    product,
-                    "--project",
-                    project,
-                    "--artifact",
-                    "v1",
-                    "--format",
-                    "json",
-                ],
-            );
-        }
+        seed_shop_and_billing(|args| {
+            self.ok(DAY1, args);
+        });
         for args in [
             &[
                 "acme",

@@ -214,7 +214,7 @@ pub struct Figures {
 }
 
 /// The first ten characters (`YYYY-MM-DD` of an RFC 3339 time).
-fn day_of(text: &str) -> &str {
+pub fn day_of(text: &str) -> &str {
     text.get(..10).unwrap_or(text)
 }
 

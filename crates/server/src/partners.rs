@@ -179,7 +179,7 @@ pub fn partner_envelope(
 
 /// A file name part from a partner's name: letters, digits, `-`, `_` and `.` kept, anything
 /// else `-`.
-fn file_stem(name: &str) -> String {
+pub fn file_stem(name: &str) -> String {
     let stem: String = name
         .chars()
         .map(|c| {

@@ -86,6 +86,33 @@ pub fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
+/// Seeds through `run` (which runs one `patchwarden` command and checks it succeeds): the
+/// demo advisories, then storefront recorded as product `shop` and billing-api as `billing`
+/// (project `api`), artifact `v1` each.
+pub fn seed_shop_and_billing(mut run: impl FnMut(&[&str])) {
+    let advisories = repo_root().join("examples/advisories");
+    run(&["db", "import", &advisories.to_string_lossy()]);
+    for (demo, product, project) in [
+        ("storefront", "shop", "storefront"),
+        ("billing-api", "billing", "api"),
+    ] {
+        let path = repo_root().join("examples/portfolio").join(demo);
+        run(&[
+            "scan",
+            &path.to_string_lossy(),
+            "--record",
+            "--product",
+            product,
+            "--project",
+            project,
+            "--artifact",
+            "v1",
+            "--format",
+            "json",
+        ]);
+    }
+}
+
 /// The shared real-world data (`../shared/data` beside the repository), or `None` after
 /// saying why the test is skipped.
 pub fn shared_data() -> Option<PathBuf> {

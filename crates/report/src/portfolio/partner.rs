@@ -11,7 +11,8 @@
 
 use std::collections::BTreeMap;
 
-use patchwarden_store::{FindingRow, Patch, StoredException};
+use patchwarden_metrics::day_of as day;
+use patchwarden_store::{FindingRow, Patch, StoredException, severity_rank};
 use serde::Serialize;
 
 use super::period::{Quarter, day_text};
@@ -211,21 +212,12 @@ pub struct PartnerInput<'a> {
     pub patches: &'a [Patch],
 }
 
-fn day(text: &str) -> &str {
-    text.get(..10).unwrap_or(text)
-}
-
-fn severity_rank(s: &str) -> u8 {
-    match s {
-        "Critical" => 0,
-        "High" => 1,
-        _ => 2,
-    }
-}
+/// High (4) and Critical (5) in the store's severity rank.
+const HIGH_RANK: i64 = 4;
 
 /// Whether the finding belongs in the report of the quarter from `start` to `end`.
 fn reported(f: &FindingRow, start: &str, end: &str) -> bool {
-    if severity_rank(&f.severity) > 1 || day(&f.first_seen) > end {
+    if severity_rank(&f.severity) < HIGH_RANK || day(&f.first_seen) > end {
         return false;
     }
     match PartnerStatus::of(&f.status) {
@@ -329,8 +321,8 @@ pub fn build(input: PartnerInput<'_>) -> PartnerReport {
         let all: Vec<&FindingRow> = products.values().flatten().copied().collect();
         // The finding with the highest severity, then score, speaks for the vulnerability.
         let Some(lead) = all.iter().copied().min_by(|a, b| {
-            severity_rank(&a.severity)
-                .cmp(&severity_rank(&b.severity))
+            severity_rank(&b.severity)
+                .cmp(&severity_rank(&a.severity))
                 .then(
                     b.cvss_score
                         .unwrap_or(-1.0)
@@ -454,7 +446,7 @@ pub fn build(input: PartnerInput<'_>) -> PartnerReport {
     vulnerabilities.sort_by(|a, b| {
         b.exploited
             .cmp(&a.exploited)
-            .then(severity_rank(&a.severity).cmp(&severity_rank(&b.severity)))
+            .then(severity_rank(&b.severity).cmp(&severity_rank(&a.severity)))
             .then(
                 b.cvss_score
                     .unwrap_or(-1.0)

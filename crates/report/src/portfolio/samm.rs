@@ -18,7 +18,7 @@
 
 use std::collections::BTreeSet;
 
-use patchwarden_metrics::{Compliance, FindingFacts, compute, parse_day, percent};
+use patchwarden_metrics::{Compliance, FindingFacts, compute, day_of as day, parse_day, percent};
 use patchwarden_store::{
     FindingRow, ProcessReview, Product, ProjectActivity, SourceStatus, StoredException,
 };
@@ -230,11 +230,6 @@ pub struct SammAssessment {
 }
 
 const STREAM: &str = "Operations / Environment Management / Patching and Updating";
-
-/// The day of an RFC 3339 time or `YYYY-MM-DD` date, as text.
-fn day(text: &str) -> &str {
-    text.get(..10).unwrap_or(text)
-}
 
 fn plural(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })

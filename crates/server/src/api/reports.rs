@@ -20,7 +20,7 @@ use utoipa::{IntoParams, ToSchema};
 use crate::auth::Viewer;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::partners::{
-    DeliveryRequest, PartnerError, deliver_partner_report, gather_partner_report,
+    DeliveryRequest, PartnerError, deliver_partner_report, file_stem, gather_partner_report,
     partner_documents, previous_quarter,
 };
 use crate::reports;
@@ -352,14 +352,7 @@ pub async fn partner_report(
     };
     Ok(Document {
         media_type: media,
-        filename: format!(
-            "partner-{}-{quarter}.{extension}",
-            partner
-                .name
-                .chars()
-                .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
-                .collect::<String>()
-        ),
+        filename: format!("partner-{}-{quarter}.{extension}", file_stem(&partner.name)),
         body,
     })
 }
